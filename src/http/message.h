@@ -1,0 +1,87 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+
+namespace floecat::http {
+
+// Case-insensitive ordering for header names.
+struct HeaderNameLess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const;
+};
+
+using Headers = std::map<std::string, std::string, HeaderNameLess>;
+
+// A parsed request as handlers see it.
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  // The path exactly as sent, without the query string (still encoded).
+  std::string raw_path;
+  // Query parameters, percent-decoded. A repeated key keeps its last value.
+  std::map<std::string, std::string> query;
+  Headers headers;
+  std::string body;
+  // Path parameters bound by the route pattern, percent-decoded per segment
+  // (so "%2F" inside a segment arrives as "/" and is for the handler to reject).
+  std::map<std::string, std::string> params;
+  std::string remote_address;
+
+  // Returns the header value or an empty string.
+  std::string header(std::string_view name) const;
+  const std::string& param(const std::string& name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  // A JSON response with Content-Type application/json.
+  static Response json(int status, const nlohmann::json& body);
+
+  // 204 with no body.
+  static Response no_content();
+
+  // The error body {"error": {"code", "message"}} with the HTTP status that
+  // matches status.code(); 503 answers carry Retry-After.
+  static Response error(const Status& status);
+};
+
+// Maps a StatusCode to its HTTP status (400, 401, 403, 404, 409, 413, 500, 503).
+int http_status_for(StatusCode code);
+
+using Handler = std::function<Response(const Request&)>;
+
+// Routes by method and path pattern. A pattern is a path whose segments are
+// literals or "{name}" placeholders; a placeholder matches one whole,
+// non-empty segment. A segment may mix literal text and one placeholder,
+// e.g. "storage-authorities:resolve" is a literal and "{id}" a placeholder.
+// Literal segments win over placeholders at the same position.
+class Router {
+ public:
+  void add(std::string method, std::string pattern, Handler handler);
+
+  // Finds the route, binds params and calls it. Unknown path: 404; known
+  // path with another method: 405 with an Allow header.
+  Response dispatch(Request& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+}  // namespace floecat::http
