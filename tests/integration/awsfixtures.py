@@ -1,0 +1,203 @@
+"""Shared helpers for the AWS integration tests: SigV4 cases signed by
+botocore, moto_server on a free loopback port, the AWS CLI, and a proxy that
+injects faults between floecat and moto.
+
+Nothing here talks to anything but 127.0.0.1."""
+
+import base64
+import datetime
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+SOURCE_DIR = os.environ.get(
+    "FLOECAT_SOURCE_DIR",
+    os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+
+# Fails loudly at import when the reference tools are missing: these tests
+# are never skipped.
+import botocore  # noqa: E402
+import botocore.auth  # noqa: E402
+import botocore.awsrequest  # noqa: E402
+import botocore.credentials  # noqa: E402
+import moto  # noqa: E402,F401
+
+# Requests go straight to loopback: proxies from the environment are ignored.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port():
+    """Returns a TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def aws_tests_binary():
+    """Returns the path of the aws layer's gtest program in the build tree."""
+    explicit = os.environ.get("FLOECAT_AWS_TESTS")
+    if explicit:
+        return explicit
+    binary = os.environ.get("FLOECAT_BINARY")
+    if binary:
+        return os.path.join(os.path.dirname(os.path.dirname(binary)), "tests", "aws_tests")
+    return os.path.join(SOURCE_DIR, "build", "tests", "aws_tests")
+
+
+# ---------------------------------------------------------------------------
+# SigV4 cases
+
+# Characters that SigV4 treats specially: reserved ones, '%', '+', space,
+# '~' (unreserved), and multi-byte UTF-8.
+_QUERY_ALPHABET = ["a", "b", "Z", "0", "9", "-", "_", ".", "~", " ", "+", "%", "&", "=", "/",
+                   "?", "#", "*", "!", "'", "(", ")", ";", ":", "@", "$", ",", "[", "]", "\"",
+                   "é", "ß", "日", "本", "🙂", "%20", "%2F"]
+_PATH_ALPHABET = ["a", "b", "Q", "7", "-", "_", ".", "~", " ", "+", "=", "!", "*", "(", ")",
+                  "'", "@", ":", "$", ",", ";", "é", "日", "%"]
+_SEGMENT_SPECIALS = [".", "..", "", "~user", "a b", "%41"]
+
+
+def _random_text(rng, alphabet, max_length, allow_empty=True):
+    length = rng.randint(0 if allow_empty else 1, max_length)
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+def _wire_segment(rng):
+    """A path segment as it appears on the wire: already percent-encoded."""
+    if rng.random() < 0.2:
+        special = rng.choice(_SEGMENT_SPECIALS)
+        return special if special != "a b" else "a%20b"
+    raw = _random_text(rng, _PATH_ALPHABET, 8, allow_empty=False)
+    # Encode once the way a client does; keep some reserved characters raw so
+    # the double-encoding rule sees them too.
+    return urllib.parse.quote(raw, safe=rng.choice(["", "!*'()@:$,;=+", "~"]))
+
+
+def _wire_path(rng):
+    segments = [_wire_segment(rng) for _ in range(rng.randint(0, 5))]
+    path = "/" + "/".join(segments)
+    if rng.random() < 0.2:
+        path += "/"
+    if rng.random() < 0.1:
+        path = path.replace("/", "//", 1)
+    return path
+
+
+def _s3_path(rng):
+    key = "/".join(_random_text(rng, _PATH_ALPHABET + ["/"], 10, allow_empty=False)
+                   for _ in range(rng.randint(1, 3)))
+    bucket = rng.choice(["bucket", "my-bucket.example", "b1"])
+    # botocore's S3 serializer encodes the key once, keeping '/' and '~'.
+    return "/" + bucket + "/" + urllib.parse.quote(key, safe="/~")
+
+
+def _query(rng):
+    params = []
+    for _ in range(rng.randint(0, 6)):
+        key = _random_text(rng, _QUERY_ALPHABET, 6, allow_empty=rng.random() < 0.1)
+        value = _random_text(rng, _QUERY_ALPHABET, 8)
+        params.append([key, value])
+        # Repeated keys with differing values, in an order that is not sorted.
+        if rng.random() < 0.3:
+            params.append([key, _random_text(rng, _QUERY_ALPHABET, 4)])
+        if rng.random() < 0.1:
+            params.append([key, ""])
+    return params
+
+
+def _headers(rng, host):
+    headers = [["Host", host]]
+    if rng.random() < 0.7:
+        headers.append(["Content-Type", rng.choice(
+            ["application/x-amz-json-1.1", "application/x-www-form-urlencoded; charset=utf-8",
+             "text/plain"])])
+    if rng.random() < 0.5:
+        headers.append(["X-Amz-Target", "secretsmanager.GetSecretValue"])
+    if rng.random() < 0.3:
+        headers.append(["X-Custom-Spaces", "  a   b \t c  "])
+    if rng.random() < 0.2:
+        headers.append(["User-Agent", "floecat-test/1.0"])
+    if rng.random() < 0.2:
+        headers.append(["x-amz-meta-Mixed", "Value"])
+    return headers
+
+
+def generate_sigv4_cases(count, seed=20261204):
+    """Returns `count` random requests as dicts, half for S3 and half for
+    services that use the double-encoding rule."""
+    rng = random.Random(seed)
+    cases = []
+    for index in range(count):
+        s3 = index % 2 == 0
+        host = rng.choice(["127.0.0.1:4566", "secretsmanager.eu-west-1.amazonaws.com",
+                           "s3.us-east-1.amazonaws.com"])
+        body = bytes(rng.randrange(256) for _ in range(rng.choice([0, 0, 1, 17, 300])))
+        token = "" if rng.random() < 0.5 else "FQoGZXIvYXdzE" + "x" * rng.randint(0, 40)
+        when = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(
+            seconds=rng.randint(0, 400 * 86400))
+        cases.append({
+            "method": rng.choice(["GET", "POST", "PUT", "DELETE", "HEAD"]),
+            "origin": "http://" + host,
+            "path": _s3_path(rng) if s3 else _wire_path(rng),
+            "query": _query(rng),
+            "headers": _headers(rng, host),
+            "body_b64": base64.b64encode(body).decode(),
+            "service": "s3" if s3 else rng.choice(["secretsmanager", "sts", "execute-api"]),
+            "region": rng.choice(["us-east-1", "eu-west-1", "ap-southeast-2"]),
+            "epoch_seconds": int(when.timestamp()),
+            "access_key": "AKIA" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+                                           for _ in range(16)),
+            "secret_key": "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGH0123456789/+")
+                                  for _ in range(40)),
+            "token": token,
+            "s3": s3,
+        })
+    return cases
+
+
+def botocore_sign(case):
+    """Signs one case with botocore's SigV4Auth (or S3SigV4Auth) and returns
+    the headers it set as a dict."""
+    credentials = botocore.credentials.Credentials(
+        case["access_key"], case["secret_key"], case["token"] or None)
+    auth_class = botocore.auth.S3SigV4Auth if case["s3"] else botocore.auth.SigV4Auth
+    signer = auth_class(credentials, case["service"], case["region"])
+    request = botocore.awsrequest.AWSRequest(
+        method=case["method"], url=case["origin"] + case["path"],
+        data=base64.b64decode(case["body_b64"]),
+        params=[tuple(pair) for pair in case["query"]])
+    for name, value in case["headers"]:
+        request.headers[name] = value
+    fixed = datetime.datetime.fromtimestamp(case["epoch_seconds"], datetime.timezone.utc)
+    original = botocore.auth.get_current_datetime
+    botocore.auth.get_current_datetime = lambda: fixed.replace(tzinfo=None)
+    try:
+        signer.add_auth(request)
+    finally:
+        botocore.auth.get_current_datetime = original
+    return dict(request.headers.items())
+
+
+def write_cases_with_expectations(count, path, seed=20261204):
+    """Writes `count` cases as JSON lines, each with botocore's
+    Authorization header under "expected"."""
+    with open(path, "w", encoding="utf-8") as out:
+        for case in generate_sigv4_cases(count, seed):
+            case["expected"] = botocore_sign(case)["Authorization"]
+            out.write(json.dumps(case, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    # `python3 awsfixtures.py sigv4-cases COUNT PATH` writes signed cases; the
+    # aws gtest program calls this to compare its signer with botocore's.
+    if len(sys.argv) == 4 and sys.argv[1] == "sigv4-cases":
+        write_cases_with_expectations(int(sys.argv[2]), sys.argv[3])
+    else:
+        sys.exit("usage: awsfixtures.py sigv4-cases COUNT PATH")
