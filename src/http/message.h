@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/result.h"
 #include "core/status.h"
 
 namespace floecat::http {
@@ -59,6 +60,15 @@ struct Response {
 
 // Maps a StatusCode to its HTTP status (400, 401, 403, 404, 409, 413, 500, 503).
 int http_status_for(StatusCode code);
+
+// Decodes %XX escapes in a path segment or query component; with
+// plus_as_space, '+' becomes ' ' (form encoding, for query strings). A '%'
+// not followed by two hex digits is kInvalidArgument.
+Result<std::string> percent_decode(std::string_view text, bool plus_as_space = false);
+
+// Parses "a=1&b=x%20y" into decoded key/value pairs. A key without '='
+// gets an empty value and a repeated key keeps its last value.
+Result<std::map<std::string, std::string>> parse_query(std::string_view query);
 
 using Handler = std::function<Response(const Request&)>;
 

@@ -1,0 +1,634 @@
+#include "http/server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <typeinfo>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/logging.h"
+
+namespace floecat::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+// A fixed set of threads that runs tasks from a bounded FIFO queue.
+class WorkerPool {
+ public:
+  WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] { run(); });
+    }
+  }
+
+  ~WorkerPool() { shutdown(); }
+
+  // Queues the task, or returns false when max_queued tasks already wait.
+  bool try_submit(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_ || queue_.size() >= max_queued_) {
+        return false;
+      }
+      queue_.push_back(std::move(task));
+    }
+    ready_.notify_one();
+    return true;
+  }
+
+  // Runs the tasks still queued, then joins the threads.
+  void shutdown() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    for (std::thread& thread : threads_) {
+      if (thread.joinable()) {
+        thread.join();
+      }
+    }
+    threads_.clear();
+  }
+
+ private:
+  void run() {
+    while (true) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) {
+          return;
+        }
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+    }
+  }
+
+  const size_t max_queued_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// True for errors that only mean the peer went away or a timer fired.
+bool is_disconnect(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+         ec == beast::error::timeout || ec == net::error::operation_aborted ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == net::error::bad_descriptor;
+}
+
+Response plain_error(int status, std::string_view code, std::string message) {
+  nlohmann::json body = {{"error", {{"code", code}, {"message", std::move(message)}}}};
+  return Response::json(status, body);
+}
+
+}  // namespace
+
+namespace server_internal {
+class Session;
+}  // namespace server_internal
+
+using server_internal::Session;
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, Router router)
+      : options_(std::move(options)),
+        router_(std::move(router)),
+        ioc_(std::max(1, options_.io_threads)),
+        acceptor_(net::make_strand(ioc_)) {}
+
+  ~Impl() { stop(); }
+
+  Status start();
+  void stop();
+  void wait();
+
+  uint16_t port() const { return port_; }
+
+  ServerCounters counters() const;
+
+  // Runs the router on a worker thread; exceptions become a 500.
+  Response run_handler(Request& request);
+
+  void register_session(const std::shared_ptr<Session>& session);
+  void unregister_session(Session* session);
+
+  const ServerOptions& options() const { return options_; }
+
+  bool stopping() const { return stopping_.load(); }
+
+  WorkerPool& pool() { return *pool_; }
+
+  std::atomic<uint64_t> requests_total_{0};
+  std::atomic<uint64_t> requests_in_flight_{0};
+  std::atomic<uint64_t> rejected_queue_full_{0};
+  std::atomic<uint64_t> connections_open_{0};
+
+ private:
+  Status validate_options() const;
+  void accept_next();
+
+  const ServerOptions options_;
+  const Router router_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_guard_;
+  std::vector<std::thread> io_threads_;
+  std::unique_ptr<WorkerPool> pool_;
+  uint16_t port_ = 0;
+
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;  // guards the fields below
+  std::condition_variable changed_;
+  bool started_ = false;
+  bool stopped_ = false;
+  std::map<Session*, std::weak_ptr<Session>> sessions_;
+};
+
+namespace server_internal {
+
+// One client connection. Every step runs on the connection's strand, so the
+// fields need no lock; a worker thread only touches the Request it was given
+// and posts the response back to the strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Server::Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
+    beast::error_code ec;
+    tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      remote_address_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+    }
+    server_.connections_open_++;
+  }
+
+  ~Session() {
+    server_.connections_open_--;
+    server_.unregister_session(this);
+  }
+
+  void start() {
+    net::dispatch(stream_.get_executor(),
+                  [self = shared_from_this()] { self->wait_for_request(); });
+  }
+
+  // Closes the connection unless a request is being handled or answered;
+  // those close once their response is written because the server is stopping.
+  void close_if_not_busy() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->state_ == State::kWaiting || self->state_ == State::kReading) {
+        self->close();
+      }
+    });
+  }
+
+ private:
+  enum class State { kWaiting, kReading, kHandling, kWriting, kClosed };
+
+  void wait_for_request() {
+    if (server_.stopping()) {
+      close();
+      return;
+    }
+    state_ = State::kWaiting;
+    method_ = "-";
+    path_ = "-";
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(server_.options().max_header_bytes));
+    parser_->body_limit(server_.options().max_body_bytes);
+    if (buffer_.size() > 0) {  // a pipelined request already arrived
+      read_header();
+      return;
+    }
+
+    // The idle timeout covers the wait for the first byte; the read timeout
+    // then covers the whole request.
+    stream_.expires_after(server_.options().idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                              self->on_first_bytes(ec, bytes);
+                            });
+  }
+
+  void on_first_bytes(beast::error_code ec, size_t bytes) {
+    if (ec) {
+      close();
+      return;
+    }
+    buffer_.commit(bytes);
+    read_header();
+  }
+
+  void read_header() {
+    state_ = State::kReading;
+    started_at_ = SteadyClock::now();
+    stream_.expires_after(server_.options().read_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) {
+      on_read_error(ec);
+      return;
+    }
+    const auto& header = parser_->get();
+    method_ = std::string(header.method_string());
+    std::string_view target(header.target().data(), header.target().size());
+    path_ = std::string(target.substr(0, target.find('?')));
+
+    size_t field_count = std::distance(header.begin(), header.end());
+    if (field_count > server_.options().max_header_count) {
+      write_and_close(plain_error(431, "header_fields_too_large",
+                                  "request has " + std::to_string(field_count) +
+                                      " header fields; the limit is " +
+                                      std::to_string(server_.options().max_header_count)));
+      return;
+    }
+    // NOTE: "Expect: 100-continue" is not answered; such clients wait for
+    // their own timeout and then send the body.
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec) {
+      on_read_error(ec);
+      return;
+    }
+    stream_.expires_never();
+    handle_request(parser_->release());
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      write_and_close(
+          Response::error(too_large("request body is larger than the limit of " +
+                                    std::to_string(server_.options().max_body_bytes) + " bytes")));
+      return;
+    }
+    if (ec == bhttp::error::header_limit) {
+      write_and_close(plain_error(431, "header_fields_too_large",
+                                  "request line and header fields exceed the limit of " +
+                                      std::to_string(server_.options().max_header_bytes) +
+                                      " bytes"));
+      return;
+    }
+    if (is_disconnect(ec) || ec == bhttp::error::partial_message) {
+      if (ec == beast::error::timeout && state_ == State::kReading) {
+        logger().debug("closing connection from {}: request not received within the read timeout",
+                       remote_address_);
+      }
+      close();
+      return;
+    }
+    write_and_close(Response::error(invalid_argument("malformed HTTP request: " + ec.message())));
+  }
+
+  void handle_request(bhttp::request<bhttp::string_body> message) {
+    state_ = State::kHandling;
+    keep_alive_ = message.keep_alive();
+
+    Request request;
+    request.method = method_;
+    request.remote_address = remote_address_;
+    std::string_view target(message.target().data(), message.target().size());
+    if (target.empty() || target.front() != '/') {
+      write_response(Response::error(
+          invalid_argument("request target must be an absolute path starting with '/'")));
+      return;
+    }
+    size_t question = target.find('?');
+    request.raw_path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) {
+      Result<std::map<std::string, std::string>> query = parse_query(target.substr(question + 1));
+      if (!query.ok()) {
+        write_response(Response::error(query.status()));
+        return;
+      }
+      request.query = std::move(*query);
+    }
+    for (const auto& field : message) {
+      std::string name(field.name_string());
+      auto [it, inserted] = request.headers.emplace(name, std::string(field.value()));
+      if (!inserted) {  // repeated fields combine as a comma-separated list
+        it->second += ", ";
+        it->second += std::string(field.value());
+      }
+    }
+    request.body = std::move(message.body());
+    submit(std::move(request));
+  }
+
+  void submit(Request request) {
+    server_.requests_total_++;
+    server_.requests_in_flight_++;
+    auto task = [self = shared_from_this(), request = std::move(request)]() mutable {
+      Response response = self->server_.run_handler(request);
+      self->server_.requests_in_flight_--;
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->write_response(std::move(response));
+      });
+    };
+    if (!server_.pool().try_submit(std::move(task))) {
+      server_.requests_in_flight_--;
+      server_.rejected_queue_full_++;
+      write_response(Response::error(
+          unavailable("server is busy: the request queue is full; retry after a second")));
+    }
+  }
+
+  void write_and_close(Response response) {
+    keep_alive_ = false;
+    write_response(std::move(response));
+  }
+
+  void write_response(Response response) {
+    state_ = State::kWriting;
+    status_ = response.status;
+    auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
+    message->version(11);
+    message->result(static_cast<unsigned>(response.status));
+    for (const auto& [name, value] : response.headers) {
+      message->set(name, value);
+    }
+    message->body() = std::move(response.body);
+    message->keep_alive(keep_alive_ && !server_.stopping());
+    message->prepare_payload();
+
+    // A client that does not read its response is cut off like a slow sender.
+    stream_.expires_after(server_.options().read_timeout);
+    bhttp::async_write(stream_, *message,
+                       [self = shared_from_this(), message](beast::error_code ec, size_t) {
+                         self->on_write(ec, message->keep_alive());
+                       });
+  }
+
+  void on_write(beast::error_code ec, bool keep_alive) {
+    auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started_at_);
+    logger().debug("{} {} {} {}ms", method_, path_, status_, elapsed.count());
+    if (ec || !keep_alive) {
+      close();
+      return;
+    }
+    wait_for_request();
+  }
+
+  void close() {
+    if (state_ == State::kClosed) {
+      return;
+    }
+    state_ = State::kClosed;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    // NOTE: closing with unread request bytes (a rejected oversized body)
+    // makes the kernel send a reset, which can reach the client before it
+    // has read the error response.
+    stream_.close();
+  }
+
+  Server::Impl& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  State state_ = State::kWaiting;
+  bool keep_alive_ = true;
+  std::string remote_address_ = "unknown";
+  std::string method_ = "-";
+  std::string path_ = "-";
+  int status_ = 0;
+  SteadyClock::time_point started_at_ = SteadyClock::now();
+};
+
+}  // namespace server_internal
+
+Status Server::Impl::validate_options() const {
+  if (options_.io_threads < 1) {
+    return invalid_argument("server option io_threads must be at least 1");
+  }
+  if (options_.worker_threads < 1) {
+    return invalid_argument("server option worker_threads must be at least 1");
+  }
+  if (options_.max_queued < 1) {
+    return invalid_argument("server option max_queued must be at least 1");
+  }
+  if (options_.max_header_bytes < 1 || options_.max_header_bytes > UINT32_MAX) {
+    return invalid_argument("server option max_header_bytes must be between 1 and 2^32-1");
+  }
+  if (options_.read_timeout.count() <= 0 || options_.idle_timeout.count() <= 0) {
+    return invalid_argument("server options read_timeout and idle_timeout must be positive");
+  }
+  return Status::ok_status();
+}
+
+Status Server::Impl::start() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (started_) {
+      return failed_precondition("server already started");
+    }
+  }
+  FLOECAT_RETURN_IF_ERROR(validate_options());
+
+  std::string address = options_.host + ":" + std::to_string(options_.port);
+  beast::error_code ec;
+  std::string host = options_.host == "localhost" ? "127.0.0.1" : options_.host;
+  net::ip::address ip = net::ip::make_address(host, ec);
+  if (ec) {
+    return invalid_argument("server host '" + options_.host +
+                            "' is not an IP address (use e.g. 127.0.0.1)");
+  }
+  tcp::endpoint endpoint(ip, options_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) {
+    acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor_.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    return unavailable("cannot listen on " + address + ": " + ec.message());
+  }
+  port_ = acceptor_.local_endpoint(ec).port();
+
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    started_ = true;
+  }
+  pool_ = std::make_unique<WorkerPool>(options_.worker_threads, options_.max_queued);
+  work_guard_.emplace(net::make_work_guard(ioc_));
+  accept_next();
+  for (int i = 0; i < options_.io_threads; ++i) {
+    io_threads_.emplace_back([this] { ioc_.run(); });
+  }
+  logger().info("HTTP server listening on {}:{} ({} I/O threads, {} workers)", host, port_,
+                options_.io_threads, options_.worker_threads);
+  return Status::ok_status();
+}
+
+void Server::Impl::accept_next() {
+  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || stopping()) {
+      return;
+    }
+    if (ec) {
+      logger().warn("accepting a connection failed: {}", ec.message());
+    } else {
+      auto session = std::make_shared<Session>(*this, std::move(socket));
+      register_session(session);
+      session->start();
+    }
+    accept_next();
+  });
+}
+
+void Server::Impl::register_session(const std::shared_ptr<Session>& session) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  sessions_[session.get()] = session;
+}
+
+void Server::Impl::unregister_session(Session* session) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sessions_.erase(session);
+  }
+  changed_.notify_all();
+}
+
+Response Server::Impl::run_handler(Request& request) {
+  try {
+    return router_.dispatch(request);
+  } catch (const std::exception& e) {
+    // The exception text may quote request data, so only its type is logged.
+    logger().error("handler for {} {} threw {}", request.method, request.raw_path,
+                   typeid(e).name());
+  } catch (...) {
+    logger().error("handler for {} {} threw a non-standard exception", request.method,
+                   request.raw_path);
+  }
+  return Response::error(internal_error("internal error while handling the request"));
+}
+
+void Server::Impl::stop() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!started_ || stopped_) {
+      return;
+    }
+    if (stopping_.exchange(true)) {  // another thread is stopping the server
+      changed_.wait(lock, [this] { return stopped_; });
+      return;
+    }
+    for (auto& [pointer, weak] : sessions_) {
+      if (auto session = weak.lock()) {
+        live.push_back(std::move(session));
+      }
+    }
+  }
+  net::post(acceptor_.get_executor(), [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  for (const auto& session : live) {
+    session->close_if_not_busy();
+  }
+  live.clear();
+
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return sessions_.empty(); });
+  }
+  // With the acceptor closed and no connections left, run() returns once
+  // the guard is gone.
+  work_guard_.reset();
+  for (std::thread& thread : io_threads_) {
+    thread.join();
+  }
+  io_threads_.clear();
+  pool_->shutdown();
+  logger().info("HTTP server on port {} stopped", port_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopped_ = true;
+  }
+  changed_.notify_all();
+}
+
+void Server::Impl::wait() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return !started_ || stopped_; });
+}
+
+ServerCounters Server::Impl::counters() const {
+  ServerCounters counters;
+  counters.requests_total = requests_total_.load();
+  counters.requests_in_flight = requests_in_flight_.load();
+  counters.rejected_queue_full = rejected_queue_full_.load();
+  counters.connections_open = connections_open_.load();
+  return counters;
+}
+
+Server::Server(ServerOptions options, Router router)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(router))) {}
+
+Server::~Server() {
+  impl_->stop();
+}
+
+Status Server::start() {
+  return impl_->start();
+}
+
+uint16_t Server::port() const {
+  return impl_->port();
+}
+
+void Server::stop() {
+  impl_->stop();
+}
+
+void Server::wait() {
+  impl_->wait();
+}
+
+ServerCounters Server::counters() const {
+  return impl_->counters();
+}
+
+}  // namespace floecat::http
