@@ -11,7 +11,8 @@
 namespace floecat::records {
 
 // Kinds of record. Each kind has its own id and display-name space per
-// account; accounts themselves live under account id "" .
+// account. An account is itself a record of kind kAccountKind, stored under
+// account id "" with the account id as its record id.
 inline constexpr std::string_view kAccountKind = "account";
 inline constexpr std::string_view kConnectorKind = "connector";
 inline constexpr std::string_view kStorageAuthorityKind = "storage-authority";
@@ -73,7 +74,8 @@ class RecordStore {
                         std::string_view id,
                         std::optional<std::int64_t> expected_version) = 0;
 
-  // Lists the account ids that own at least one record, for start-up sweeps.
+  // Lists the ids of all account records and every other account id that
+  // owns at least one record, for start-up sweeps.
   virtual Result<std::vector<std::string>> list_accounts() = 0;
 
   // Checks that the database answers (for /readyz).
