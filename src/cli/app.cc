@@ -4,13 +4,21 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/client_commands.h"
+#include "cli/secrets_commands.h"
+#include "cli/serve_command.h"
+
 namespace floecat::cli {
 
 int run(int argc, char** argv) {
   CLI::App app{"floecat: keeps a lakehouse catalog's credentials out of its database"};
   app.require_subcommand(1);
+  int exit_code = 0;
+  add_serve_command(app, exit_code);
+  add_client_commands(app, exit_code);
+  add_secrets_commands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
-  return 0;
+  return exit_code;
 }
 
 }  // namespace floecat::cli
