@@ -38,11 +38,11 @@ class AccountService {
 
   // Deletes the account with every record and every secret it owns
   // (connectors, storage authorities, namespaces, tables). Order: the
-  // account's child records, then their secrets, then a sweep of whatever
-  // list_for_account still finds, and the account record last, so that a
-  // crash at any step leaves the account visible and a second delete
-  // finishes the job. Errors: kNotFound, or the first store error (nothing
-  // is skipped silently; a retry continues where this call stopped).
+  // account's child records, then every secret list_for_account finds
+  // (referenced or orphaned), and the account record last. A crash at any
+  // step leaves the account visible, so a second delete finishes the job.
+  // Errors: kNotFound, or the first store error, after which a retry
+  // continues where this call stopped.
   Status remove(std::string_view account_id);
 
  private:

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/auth_credentials.h"
+#include "catalog/secret_backed.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "records/record_store.h"
@@ -72,9 +73,7 @@ class ConnectorService {
                                                           std::string_view id_or_name);
 
  private:
-  secrets::SecretsStore& secrets_;
-  records::RecordStore& records_;
-  const Clock& clock_;
+  internal::SecretBackedResources resources_;
 };
 
 }  // namespace floecat::catalog

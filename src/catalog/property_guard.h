@@ -26,7 +26,7 @@ bool is_forbidden_property_key(std::string_view key);
 // Checks a JSON object of plain properties. `field` names it in errors, e.g.
 // "auth.header_hints". Errors (kInvalidArgument): not an object, a value
 // that is not a string, or a forbidden key, whose message names the field
-// and the key and says to put the value in auth.credentials.
+// and the key and tells the caller to use auth.credentials.
 Status check_plain_properties(std::string_view field, const nlohmann::json& properties);
 
 }  // namespace floecat::catalog

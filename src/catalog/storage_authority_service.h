@@ -7,6 +7,7 @@
 
 #include "catalog/auth_credentials.h"
 #include "catalog/location.h"
+#include "catalog/secret_backed.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "records/record_store.h"
@@ -80,10 +81,12 @@ class StorageAuthorityService {
 
  private:
   Result<LocationIndex> build_index(std::string_view account_id);
+  Status check_prefix_conflict(std::string_view account_id,
+                               std::string_view self_id,
+                               const nlohmann::json& stored);
 
-  secrets::SecretsStore& secrets_;
   records::RecordStore& records_;
-  const Clock& clock_;
+  internal::SecretBackedResources resources_;
 };
 
 }  // namespace floecat::catalog
