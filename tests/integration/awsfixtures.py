@@ -194,10 +194,147 @@ def write_cases_with_expectations(count, path, seed=20261204):
             out.write(json.dumps(case, ensure_ascii=False) + "\n")
 
 
+# ---------------------------------------------------------------------------
+# moto_server
+
+MOTO_ACCOUNT = "123456789012"
+MOTO_REGION = "us-east-1"
+ROLE_NAME = "floecat-secrets"
+
+
+def loopback_env(extra=None):
+    """Returns an environment for child processes: no proxies, no instance
+    metadata lookups, no shared AWS files of the developer."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.upper().startswith(("AWS_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"))}
+    env.update({
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_CONFIG_FILE": os.devnull,
+    })
+    env.update(extra or {})
+    return env
+
+
+class MotoServer:
+    """Runs `python3 -m moto.server` on a free loopback port."""
+
+    def __init__(self):
+        self.port = None
+        self.process = None
+        self.log = None
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self):
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="moto-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=self.log, stderr=self.log, env=loopback_env())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("moto_server exited: " + self.log_text())
+            try:
+                with _OPENER.open(self.url + "/moto-api/data.json", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("moto_server did not start: " + self.log_text())
+
+    def log_text(self):
+        with open(self.log.name, "rb") as f:
+            return f.read().decode(errors="replace")[-4000:]
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self.log is not None:
+            self.log.close()
+            os.unlink(self.log.name)
+            self.log = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def client(self, service, access_key="testing", secret_key="testing"):
+        """A botocore client for this server, with explicit keys."""
+        import botocore.config
+        import botocore.session
+        session = botocore.session.Session()
+        return session.create_client(
+            service, region_name=MOTO_REGION, endpoint_url=self.url,
+            aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+            config=botocore.config.Config(proxies={}, retries={"max_attempts": 1}))
+
+    def enable_auth(self):
+        """Creates an IAM user allowed Secrets Manager and STS, and a role it
+        may assume with session tags, then switches moto to checking every
+        signature and policy. Returns the user's keys and the role ARN."""
+        iam = self.client("iam")
+        iam.create_user(UserName="floecat")
+        iam.put_user_policy(UserName="floecat", PolicyName="floecat", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["secretsmanager:*", "sts:*"],
+                           "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="floecat")["AccessKey"]
+        user_arn = "arn:aws:iam::%s:user/floecat" % MOTO_ACCOUNT
+        role = iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
+                           "Action": ["sts:AssumeRole", "sts:TagSession"]}]}))["Role"]
+        iam.put_role_policy(RoleName=ROLE_NAME, PolicyName="secrets", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}))
+        request = urllib.request.Request(self.url + "/moto-api/reset-auth", data=b"0",
+                                         method="POST",
+                                         headers={"Content-Type": "text/plain"})
+        with _OPENER.open(request, timeout=10) as response:
+            response.read()
+        return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"],
+                "role_arn": role["Arn"], "url": self.url}
+
+
+def run_aws_cli(moto, keys, args, input_bytes=None, check=True):
+    """Runs `python3 -m awscli` against moto with the given keys."""
+    env = loopback_env({
+        "AWS_ACCESS_KEY_ID": keys["access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": keys["secret_access_key"],
+        "AWS_DEFAULT_REGION": MOTO_REGION,
+    })
+    command = [sys.executable, "-m", "awscli", "--endpoint-url", moto.url] + list(args)
+    result = subprocess.run(command, input=input_bytes, capture_output=True, env=env, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError("aws %s exited %d: %s" % (" ".join(args), result.returncode,
+                                                      result.stderr.decode(errors="replace")))
+    return result
+
+
 if __name__ == "__main__":
     # `python3 awsfixtures.py sigv4-cases COUNT PATH` writes signed cases; the
     # aws gtest program calls this to compare its signer with botocore's.
+    # `python3 awsfixtures.py moto-enable-auth URL` prepares a running moto
+    # for authenticated tests and prints the keys and role as JSON.
     if len(sys.argv) == 4 and sys.argv[1] == "sigv4-cases":
         write_cases_with_expectations(int(sys.argv[2]), sys.argv[3])
+    elif len(sys.argv) == 3 and sys.argv[1] == "moto-enable-auth":
+        server = MotoServer()
+        server.port = int(sys.argv[2].rsplit(":", 1)[1])
+        print(json.dumps(server.enable_auth()))
     else:
-        sys.exit("usage: awsfixtures.py sigv4-cases COUNT PATH")
+        sys.exit("usage: awsfixtures.py sigv4-cases COUNT PATH | moto-enable-auth URL")
