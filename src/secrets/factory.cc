@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/logging.h"
+#include "secrets/aws_secrets_store.h"
 #include "secrets/local_secrets_store.h"
 
 namespace floecat::secrets {
@@ -22,9 +23,9 @@ Result<std::unique_ptr<SecretsStore>> open_secrets_store(const Config& config,
   }
 
   if (backend == "aws") {
-    return failed_precondition(
-        fmt::format("{}=aws (from {}) is not available in this build; use local", kBackendKey,
-                    config.source_of(kBackendKey)));
+    FLOECAT_ASSIGN_OR_RETURN(auto options, aws_store_options_from_config(config, env));
+    FLOECAT_ASSIGN_OR_RETURN(auto store, AwsSecretsStore::create(std::move(options)));
+    return std::unique_ptr<SecretsStore>(std::move(store));
   }
 
   return invalid_argument(
