@@ -203,14 +203,18 @@ class Session : public std::enable_shared_from_this<Session> {
   // those close once their response is written because the server is stopping.
   void close_if_not_busy() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->state_ == State::kWaiting || self->state_ == State::kReading) {
+      if (self->state_ == State::kWaiting || self->state_ == State::kReading ||
+          self->state_ == State::kLingering) {
         self->close();
       }
     });
   }
 
  private:
-  enum class State { kWaiting, kReading, kHandling, kWriting, kClosed };
+  enum class State { kWaiting, kReading, kHandling, kWriting, kLingering, kClosed };
+
+  static constexpr std::chrono::milliseconds kMaxLingerTime = std::chrono::seconds(2);
+  static constexpr size_t kMaxLingerBytes = 4 * 1024 * 1024;
 
   void wait_for_request() {
     if (server_.stopping()) {
@@ -367,8 +371,10 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
+  // Answers a request that was not read whole, then closes the connection.
   void write_and_close(Response response) {
     keep_alive_ = false;
+    linger_ = true;
     write_response(std::move(response));
   }
 
@@ -384,6 +390,9 @@ class Session : public std::enable_shared_from_this<Session> {
     message->body() = std::move(response.body);
     message->keep_alive(keep_alive_ && !server_.stopping());
     message->prepare_payload();
+    if (method_ == "HEAD") {  // Content-Length stays, the body is not sent
+      message->body().clear();
+    }
 
     // A client that does not read its response is cut off like a slow sender.
     stream_.expires_after(server_.options().read_timeout);
@@ -397,11 +406,41 @@ class Session : public std::enable_shared_from_this<Session> {
     auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started_at_);
     logger().debug("{} {} {} {}ms", method_, path_, status_, elapsed.count());
+    if (!ec && !keep_alive && linger_) {
+      linger();
+      return;
+    }
     if (ec || !keep_alive) {
       close();
       return;
     }
     wait_for_request();
+  }
+
+  // Closing a socket that still has unread request bytes makes the kernel
+  // send a reset, which can destroy the error response before the client
+  // reads it. So the write side is shut first and the rest of the request is
+  // read and discarded, for a bounded time and byte count, before closing.
+  void linger() {
+    state_ = State::kLingering;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(
+        std::min<std::chrono::milliseconds>(server_.options().read_timeout, kMaxLingerTime));
+    discard_input();
+  }
+
+  void discard_input() {
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(16 * 1024),
+                            [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                              self->lingered_bytes_ += bytes;
+                              if (ec || self->lingered_bytes_ > kMaxLingerBytes) {
+                                self->close();
+                                return;
+                              }
+                              self->discard_input();
+                            });
   }
 
   void close() {
@@ -411,9 +450,6 @@ class Session : public std::enable_shared_from_this<Session> {
     state_ = State::kClosed;
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    // NOTE: closing with unread request bytes (a rejected oversized body)
-    // makes the kernel send a reset, which can reach the client before it
-    // has read the error response.
     stream_.close();
   }
 
@@ -423,6 +459,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   State state_ = State::kWaiting;
   bool keep_alive_ = true;
+  bool linger_ = false;
+  size_t lingered_bytes_ = 0;
   std::string remote_address_ = "unknown";
   std::string method_ = "-";
   std::string path_ = "-";

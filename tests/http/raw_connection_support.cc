@@ -46,9 +46,11 @@ Status RawConnection::send(std::string_view bytes) {
   return Status::ok_status();
 }
 
-Result<RawResponse> RawConnection::read_response(std::chrono::milliseconds timeout) {
+Result<RawResponse> RawConnection::read_response(std::chrono::milliseconds timeout,
+                                                 bool head_request) {
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
+  parser.skip(head_request);
   bool done = false;
   beast::error_code result;
   bhttp::async_read(state_->socket, state_->buffer, parser, [&](beast::error_code ec, size_t) {

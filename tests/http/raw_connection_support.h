@@ -31,7 +31,9 @@ class RawConnection {
   // Reads one HTTP response. Returns kUnavailable when the connection ends
   // first and kDeadlineExceeded after `timeout`, which only guards against a
   // test hanging.
-  Result<RawResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // With head_request the response is read as an answer to HEAD (no body).
+  Result<RawResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                    bool head_request = false);
 
   // Returns true when the server closed the connection (end of stream or
   // reset) within `timeout`, false when it is still open. Bytes that arrive

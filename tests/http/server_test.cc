@@ -168,6 +168,48 @@ TEST_F(ServerTest, BodyOverLimitIs413) {
   EXPECT_EQ(calls_.load(), 0);
 }
 
+TEST_F(ServerTest, WholeOversizedBodyStillGets413) {
+  router_.add("POST", "/upload", [this](const Request&) {
+    calls_++;
+    return Response::no_content();
+  });
+  ServerOptions options = local_options();
+  options.max_body_bytes = 1024;
+  start(options);
+  auto connection = connect_to(*server_);
+  ASSERT_TRUE(connection);
+  // The server stops reading after the header, so the unread body must not
+  // turn its close into a reset that destroys the response.
+  std::string body(256 * 1024, 'x');
+  ASSERT_TRUE(connection
+                  ->send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body)
+                  .ok());
+  Result<RawResponse> response = connection->read_response();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(calls_.load(), 0);
+}
+
+TEST_F(ServerTest, HeadResponseHasNoBody) {
+  router_.add("HEAD", "/x", [](const Request&) { return Response::json(200, {{"a", 1}}); });
+  router_.add("GET", "/x", [](const Request&) { return Response::json(200, {{"b", 2}}); });
+  start(local_options());
+  auto connection = connect_to(*server_);
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->send("HEAD /x HTTP/1.1\r\nHost: h\r\n\r\n").ok());
+  Result<RawResponse> head = connection->read_response(std::chrono::seconds(10), true);
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->headers["Content-Length"], "7");
+  EXPECT_TRUE(head->body.empty());
+  // The next response on the connection starts right after the header.
+  ASSERT_TRUE(connection->send(get_request("/x")).ok());
+  Result<RawResponse> get = connection->read_response();
+  ASSERT_TRUE(get.ok()) << get.status();
+  EXPECT_EQ(get->body, "{\"b\":2}");
+}
+
 TEST_F(ServerTest, BodyAtLimitIsAccepted) {
   router_.add("POST", "/upload", [this](const Request& request) {
     calls_++;
