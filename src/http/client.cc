@@ -52,7 +52,7 @@ Result<uint16_t> parse_port(std::string_view text, std::string_view url) {
   return static_cast<uint16_t>(port);
 }
 
-// State of one exchange; the callbacks run on the calling thread inside run_until().
+// State of one exchange; the callbacks run on the calling thread inside run_for().
 struct Exchange {
   net::io_context ioc;
   tcp::resolver resolver{ioc};
@@ -186,7 +186,7 @@ Result<ClientResponse> Client::request(std::string_view method,
     exchange.parser->skip(true);
   }
 
-  // Each step starts the next; run_until() below bounds the whole chain.
+  // Each step starts the next; run_for() below bounds the whole chain.
   Exchange* ex = &exchange;
   exchange.resolver.async_resolve(
       target.host, std::to_string(target.port),

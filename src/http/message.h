@@ -91,6 +91,7 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
   };
+
   std::vector<Route> routes_;
 };
 

@@ -199,7 +199,7 @@ class Session : public std::enable_shared_from_this<Session> {
                   [self = shared_from_this()] { self->wait_for_request(); });
   }
 
-  // Closes the connection unless a request is being handled or answered;
+  // Closes the connection unless a request is being handled or its response written;
   // those close once their response is written because the server is stopping.
   void close_if_not_busy() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
@@ -277,7 +277,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                       std::to_string(server_.options().max_header_count)));
       return;
     }
-    // NOTE: "Expect: 100-continue" is not answered; such clients wait for
+    // NOTE: "Expect: 100-continue" gets no 100 Continue response; such clients wait for
     // their own timeout and then send the body.
     bhttp::async_read(
         stream_, buffer_, *parser_,
@@ -371,7 +371,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  // Answers a request that was not read whole, then closes the connection.
+  // Sends the response to a request that was not read whole, then closes the connection.
   void write_and_close(Response response) {
     keep_alive_ = false;
     linger_ = true;

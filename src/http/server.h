@@ -23,12 +23,12 @@ struct ServerOptions {
   int io_threads = 1;
   // Threads that run handlers; handlers never run on an I/O thread.
   int worker_threads = 4;
-  // Requests waiting for a free worker. Beyond it the I/O thread answers 503
+  // Requests waiting for a free worker. Beyond it the I/O thread responds 503
   // with Retry-After at once.
   size_t max_queued = 256;
   // A larger body gets 413 and the handler is not called.
   size_t max_body_bytes = 1024 * 1024;
-  // The request line plus all header fields; beyond it the answer is 431.
+  // The request line plus all header fields; beyond it the response is 431.
   size_t max_header_bytes = 16 * 1024;
   // More header fields than this get 431.
   size_t max_header_count = 100;
@@ -46,7 +46,7 @@ struct ServerOptions {
 struct ServerCounters {
   uint64_t requests_total = 0;       // requests handed to the router
   uint64_t requests_in_flight = 0;   // queued or running on a worker
-  uint64_t rejected_queue_full = 0;  // answered 503 because the queue was full
+  uint64_t rejected_queue_full = 0;  // rejected with 503 because the queue was full
   uint64_t connections_open = 0;
 };
 

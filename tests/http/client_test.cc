@@ -124,7 +124,7 @@ TEST_F(ClientTest, HeadReadsNoBody) {
   Client client;
   Result<ClientResponse> response = client.request("HEAD", base_ + "/large");
   ASSERT_TRUE(response.ok()) << response.status();
-  // The router has no HEAD route, so the answer is 405 with an Allow header.
+  // The router has no HEAD route, so the response is 405 with an Allow header.
   EXPECT_EQ(response->status, 405);
   EXPECT_EQ(response->headers["Allow"], "GET");
   EXPECT_TRUE(response->body.empty());

@@ -31,7 +31,7 @@ class RawConnection {
   // Reads one HTTP response. Returns kUnavailable when the connection ends
   // first and kDeadlineExceeded after `timeout`, which only guards against a
   // test hanging.
-  // With head_request the response is read as an answer to HEAD (no body).
+  // With head_request the response is read as the response to HEAD (no body).
   Result<RawResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10),
                                     bool head_request = false);
 

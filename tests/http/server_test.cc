@@ -355,7 +355,7 @@ TEST_F(ServerTest, HandlerExceptionIs500WithGenericMessage) {
   EXPECT_EQ(again->status, 500);
 }
 
-TEST_F(ServerTest, SlowClientIsCutOffWhileOthersAreServed) {
+TEST_F(ServerTest, SlowSenderIsDisconnected) {
   router_.add("GET", "/x", [this](const Request&) {
     calls_++;
     return Response::no_content();
@@ -398,7 +398,7 @@ TEST_F(ServerTest, SlowClientIsCutOffWhileOthersAreServed) {
   EXPECT_EQ(calls_.load(), 1);
 }
 
-TEST_F(ServerTest, FullQueueAnswers503WithRetryAfter) {
+TEST_F(ServerTest, FullQueueGets503WithRetryAfter) {
   auto gate = std::make_shared<Gate>();
   router_.add("GET", "/block", [gate](const Request&) {
     gate->entered++;
