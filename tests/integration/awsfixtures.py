@@ -282,10 +282,11 @@ class MotoServer:
             aws_access_key_id=access_key, aws_secret_access_key=secret_key,
             config=botocore.config.Config(proxies={}, retries={"max_attempts": 1}))
 
-    def enable_auth(self):
+    def enable_auth(self, authenticate=True):
         """Creates an IAM user allowed Secrets Manager and STS, and a role it
-        may assume with session tags, then switches moto to checking every
-        signature and policy. Returns the user's keys and the role ARN."""
+        may assume with session tags, then (with `authenticate`) switches moto
+        to checking every signature and policy. Returns the user's keys and
+        the role ARN."""
         iam = self.client("iam")
         iam.create_user(UserName="floecat")
         iam.put_user_policy(UserName="floecat", PolicyName="floecat", PolicyDocument=json.dumps({
@@ -301,6 +302,10 @@ class MotoServer:
         iam.put_role_policy(RoleName=ROLE_NAME, PolicyName="secrets", PolicyDocument=json.dumps({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}))
+        if not authenticate:
+            return {"access_key_id": key["AccessKeyId"],
+                    "secret_access_key": key["SecretAccessKey"],
+                    "role_arn": role["Arn"], "url": self.url}
         request = urllib.request.Request(self.url + "/moto-api/reset-auth", data=b"0",
                                          method="POST",
                                          headers={"Content-Type": "text/plain"})
@@ -332,9 +337,9 @@ if __name__ == "__main__":
     # for authenticated tests and prints the keys and role as JSON.
     if len(sys.argv) == 4 and sys.argv[1] == "sigv4-cases":
         write_cases_with_expectations(int(sys.argv[2]), sys.argv[3])
-    elif len(sys.argv) == 3 and sys.argv[1] == "moto-enable-auth":
+    elif len(sys.argv) == 3 and sys.argv[1] in ("moto-enable-auth", "moto-setup"):
         server = MotoServer()
         server.port = int(sys.argv[2].rsplit(":", 1)[1])
-        print(json.dumps(server.enable_auth()))
+        print(json.dumps(server.enable_auth(sys.argv[1] == "moto-enable-auth")))
     else:
-        sys.exit("usage: awsfixtures.py sigv4-cases COUNT PATH | moto-enable-auth URL")
+        sys.exit("usage: awsfixtures.py sigv4-cases COUNT PATH | moto-enable-auth URL | moto-setup URL")
