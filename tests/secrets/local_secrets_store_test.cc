@@ -466,12 +466,6 @@ TEST_F(LocalSecretsStoreTest, FactoryRejectsUnknownBackend) {
   EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(store.status().message().find("'vault'"), std::string::npos) << store.status();
   EXPECT_NE(store.status().message().find("local, aws"), std::string::npos) << store.status();
-
-  config.set(std::string(kBackendKey), "aws");
-  auto aws = open_secrets_store(config, dir_.string(), fake_env({}));
-  ASSERT_FALSE(aws.ok());
-  EXPECT_NE(aws.status().message().find("not available in this build"), std::string::npos)
-      << aws.status();
 }
 
 }  // namespace
