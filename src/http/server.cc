@@ -17,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -123,7 +124,8 @@ class Server::Impl {
       : options_(std::move(options)),
         router_(std::move(router)),
         ioc_(std::max(1, options_.io_threads)),
-        acceptor_(net::make_strand(ioc_)) {}
+        acceptor_(net::make_strand(ioc_)),
+        accept_retry_timer_(acceptor_.get_executor()) {}
 
   ~Impl() { stop(); }
 
@@ -156,10 +158,14 @@ class Server::Impl {
   Status validate_options() const;
   void accept_next();
 
+  static constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
+
   const ServerOptions options_;
   const Router router_;
   net::io_context ioc_;
   tcp::acceptor acceptor_;
+  net::steady_timer accept_retry_timer_;
+  uint64_t accept_failures_ = 0;  // touched only on the acceptor's strand
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_guard_;
   std::vector<std::thread> io_threads_;
   std::unique_ptr<WorkerPool> pool_;
@@ -545,12 +551,20 @@ void Server::Impl::accept_next() {
       return;
     }
     if (ec) {
-      logger().warn("accepting a connection failed: {}", ec.message());
-    } else {
-      auto session = std::make_shared<Session>(*this, std::move(socket));
-      register_session(session);
-      session->start();
+      // Errors such as running out of file descriptors repeat at once, so
+      // the next attempt waits a little and the failures are counted.
+      uint64_t failures = ++accept_failures_;
+      if (failures == 1 || failures % 1000 == 0) {
+        logger().warn("accepting a connection on port {} failed ({} failures so far): {}", port_,
+                      failures, ec.message());
+      }
+      accept_retry_timer_.expires_after(kAcceptRetryDelay);
+      accept_retry_timer_.async_wait([this](beast::error_code) { accept_next(); });
+      return;
     }
+    auto session = std::make_shared<Session>(*this, std::move(socket));
+    register_session(session);
+    session->start();
     accept_next();
   });
 }
@@ -602,6 +616,7 @@ void Server::Impl::stop() {
   net::post(acceptor_.get_executor(), [this] {
     beast::error_code ignored;
     acceptor_.close(ignored);
+    accept_retry_timer_.cancel();
   });
   for (const auto& session : live) {
     session->close_if_not_busy();
