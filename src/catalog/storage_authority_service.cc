@@ -180,6 +180,10 @@ StorageAuthorityService::StorageAuthorityService(secrets::SecretsStore& secrets,
         return kind;
       }()) {}
 
+// NOTE: the index is rebuilt from the record store on every call, so a
+// resolve costs one list of the account's authorities (O(n)) and only the
+// lookup itself is O(depth). Caching it needs a change signal that every
+// server replica sees.
 Result<LocationIndex> StorageAuthorityService::build_index(std::string_view account_id) {
   FLOECAT_ASSIGN_OR_RETURN(std::vector<records::Record> records,
                            records_.list(records::kStorageAuthorityKind, account_id));
@@ -201,6 +205,9 @@ Result<LocationIndex> StorageAuthorityService::build_index(std::string_view acco
   return index;
 }
 
+// NOTE: two writes racing with the same prefix can both pass this check,
+// because the record store has no unique constraint on prefixes. The
+// resolver then breaks the tie by creation time and id.
 Status StorageAuthorityService::check_prefix_conflict(std::string_view account_id,
                                                       std::string_view self_id,
                                                       const json& stored) {
