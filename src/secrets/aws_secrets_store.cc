@@ -139,6 +139,17 @@ std::shared_ptr<const SecretsManagerClient> AwsSecretsStore::client_for(
   return client;
 }
 
+Status AwsSecretsStore::open_session(std::string_view account_id) {
+  client_for(account_id);
+  std::shared_ptr<aws::CredentialsProvider> provider = options_.context.credentials;
+  if (sts_ != nullptr) {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    provider = sessions_.find(account_id)->second.provider;
+  }
+  Result<aws::Credentials> credentials = provider->credentials();
+  return credentials.ok() ? Status::ok_status() : credentials.status();
+}
+
 int AwsSecretsStore::assume_role_calls(std::string_view account_id) const {
   std::lock_guard<std::mutex> lock(sessions_mutex_);
   auto it = sessions_.find(account_id);

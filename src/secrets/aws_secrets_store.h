@@ -69,6 +69,12 @@ class AwsSecretsStore final : public SecretsStore {
   // role mode, the base credentials otherwise.
   std::shared_ptr<const aws::SecretsManagerClient> client_for(std::string_view account_id);
 
+  // Role mode: obtains (or reuses) the STS session of `account_id`.
+  // Direct mode: resolves the base credentials.
+  Status open_session(std::string_view account_id);
+
+  bool role_mode() const { return sts_ != nullptr; }
+
   // How many AssumeRole calls the session of `account_id` has made (0 when
   // not in role mode or never used).
   int assume_role_calls(std::string_view account_id) const;

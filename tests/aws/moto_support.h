@@ -47,6 +47,9 @@ class MotoServer {
   const std::string& role_arn() const { return role_arn_; }
 
   Credentials user_credentials() const;
+  // Keys of a second user allowed only secretsmanager:CreateSecret and
+  // secretsmanager:TagResource.
+  Credentials limited_credentials() const;
 
   // Endpoints for Secrets Manager and STS at this server.
   ServiceEndpoint endpoint(const std::string& signing_name) const;
@@ -59,6 +62,8 @@ class MotoServer {
   std::string log_path_;
   std::string access_key_id_;
   std::string secret_access_key_;
+  std::string limited_access_key_id_;
+  std::string limited_secret_access_key_;
   std::string role_arn_;
 };
 
@@ -169,6 +174,8 @@ inline std::unique_ptr<MotoServer> MotoServer::start(bool authenticate) {
   server->access_key_id_ = keys["access_key_id"];
   server->secret_access_key_ = keys["secret_access_key"];
   server->role_arn_ = keys["role_arn"];
+  server->limited_access_key_id_ = keys["limited_access_key_id"];
+  server->limited_secret_access_key_ = keys["limited_secret_access_key"];
   return server;
 }
 
@@ -186,6 +193,14 @@ inline Credentials MotoServer::user_credentials() const {
   credentials.access_key_id = access_key_id_;
   credentials.secret_access_key = SecretBytes(secret_access_key_);
   credentials.source = "moto IAM user";
+  return credentials;
+}
+
+inline Credentials MotoServer::limited_credentials() const {
+  Credentials credentials;
+  credentials.access_key_id = limited_access_key_id_;
+  credentials.secret_access_key = SecretBytes(limited_secret_access_key_);
+  credentials.source = "moto limited IAM user";
   return credentials;
 }
 

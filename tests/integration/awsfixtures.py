@@ -302,17 +302,28 @@ class MotoServer:
         iam.put_role_policy(RoleName=ROLE_NAME, PolicyName="secrets", PolicyDocument=json.dumps({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}))
+        # A user that may only create and tag secrets, for permission errors.
+        iam.create_user(UserName="floecat-limited")
+        iam.put_user_policy(UserName="floecat-limited", PolicyName="limited",
+                            PolicyDocument=json.dumps({
+                                "Version": "2012-10-17",
+                                "Statement": [{"Effect": "Allow",
+                                               "Action": ["secretsmanager:CreateSecret",
+                                                          "secretsmanager:TagResource"],
+                                               "Resource": "*"}]}))
+        limited = iam.create_access_key(UserName="floecat-limited")["AccessKey"]
+        keys = {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"],
+                "limited_access_key_id": limited["AccessKeyId"],
+                "limited_secret_access_key": limited["SecretAccessKey"],
+                "role_arn": role["Arn"], "url": self.url}
         if not authenticate:
-            return {"access_key_id": key["AccessKeyId"],
-                    "secret_access_key": key["SecretAccessKey"],
-                    "role_arn": role["Arn"], "url": self.url}
+            return keys
         request = urllib.request.Request(self.url + "/moto-api/reset-auth", data=b"0",
                                          method="POST",
                                          headers={"Content-Type": "text/plain"})
         with _OPENER.open(request, timeout=10) as response:
             response.read()
-        return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"],
-                "role_arn": role["Arn"], "url": self.url}
+        return keys
 
 
 def run_aws_cli(moto, keys, args, input_bytes=None, check=True):
