@@ -123,6 +123,42 @@ TEST_F(ServerTest, KeepAliveServesTwoRequests) {
   EXPECT_EQ(server_->counters().requests_total, 2u);
 }
 
+TEST_F(ServerTest, PipelinedRequestsAnswerInOrder) {
+  router_.add("GET", "/n/{n}", [](const Request& request) {
+    return Response::json(200, {{"n", request.param("n")}});
+  });
+  start(local_options());
+  auto connection = connect_to(*server_);
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->send(get_request("/n/1") + get_request("/n/2")).ok());
+  Result<RawResponse> first = connection->read_response();
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(nlohmann::json::parse(first->body)["n"], "1");
+  Result<RawResponse> second = connection->read_response();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(nlohmann::json::parse(second->body)["n"], "2");
+}
+
+TEST_F(ServerTest, IdleConnectionIsClosed) {
+  router_.add("GET", "/x", [](const Request&) { return Response::no_content(); });
+  ServerOptions options = local_options();
+  options.idle_timeout = milliseconds(300);
+  start(options);
+
+  auto silent = connect_to(*server_);
+  ASSERT_TRUE(silent);
+  EXPECT_TRUE(silent->closed_by_peer(std::chrono::seconds(20)));
+
+  auto after_response = connect_to(*server_);
+  ASSERT_TRUE(after_response);
+  ASSERT_TRUE(after_response->send(get_request("/x")).ok());
+  Result<RawResponse> response = after_response->read_response();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_TRUE(response->keep_alive);
+  EXPECT_TRUE(after_response->closed_by_peer(std::chrono::seconds(20)));
+  EXPECT_TRUE(eventually([&] { return server_->counters().connections_open == 0; }));
+}
+
 TEST_F(ServerTest, ConnectionCloseIsHonoured) {
   router_.add("GET", "/x", [](const Request&) { return Response::no_content(); });
   start(local_options());
