@@ -30,8 +30,8 @@ Result<ApiResponse> call_api(const ApiOptions& options,
   while (!url.empty() && url.back() == '/') {
     url.pop_back();
   }
-  FLOECAT_ASSIGN_OR_RETURN(auto response,
-                           http::send_request(std::string(method), url + path, headers, text));
+  http::Client client;
+  FLOECAT_ASSIGN_OR_RETURN(auto response, client.request(method, url + path, headers, text));
   ApiResponse result;
   result.status = response.status;
   if (auto it = response.headers.find("ETag"); it != response.headers.end()) {

@@ -128,11 +128,8 @@ int serve(const ServeOptions& options) {
   }
   catalog::Catalog catalog(**secrets, **records, SystemClock::instance());
 
-  auto sweep = catalog.sweep_orphan_secrets();
-  if (sweep.ok()) {
-    logger().info("start-up sweep removed {} orphan secrets; {} records miss their secret",
-                  sweep->secrets_removed, sweep->records_missing_secret);
-  } else {
+  // The sweep logs its own counts.
+  if (auto sweep = catalog.sweep_orphan_secrets(); !sweep.ok()) {
     logger().error("start-up sweep failed: {}", sweep.status());
   }
 

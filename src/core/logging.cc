@@ -7,6 +7,7 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/dist_sink.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 namespace floecat {
@@ -14,10 +15,16 @@ namespace {
 
 // Forwards each message, with secret-looking values replaced, to the inner
 // sinks.
+// Lines look like "2026-12-04T15:52:55.123Z info message", in UTC.
+constexpr const char* kLogPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l %v";
+
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
+  // The inner sink formats the lines, so it gets the pattern here.
   void add(std::shared_ptr<spdlog::sinks::sink> sink) {
     std::lock_guard<std::mutex> lock(mutex_);
+    sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+        kLogPattern, spdlog::pattern_time_type::utc));
     sinks_.push_back(std::move(sink));
   }
 
@@ -55,7 +62,6 @@ struct LoggerState {
   LoggerState() {
     redacting->add(std::make_shared<spdlog::sinks::stderr_sink_mt>());
     logger = std::make_shared<spdlog::logger>("floecat", redacting);
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
     logger->set_level(spdlog::level::info);
     logger->flush_on(spdlog::level::info);
   }
