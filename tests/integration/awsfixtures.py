@@ -341,6 +341,170 @@ def run_aws_cli(moto, keys, args, input_bytes=None, check=True):
     return result
 
 
+# ---------------------------------------------------------------------------
+# Fault-injecting proxy
+
+class FaultProxy:
+    """An HTTP/1.1 proxy on a free loopback port in front of `target_url`.
+
+    Each request takes the next action from the script (then "pass" once the
+    script is empty):
+      "pass"      forward to the target and relay its answer
+      "throttle"  HTTP 400 with a JSON ThrottlingException
+      "500", "503" that status with an empty body
+      "reset"     close the connection with a TCP reset, answering nothing
+      "stall"     read the request and never answer
+    The request is forwarded byte for byte, Host header included, so the
+    target's signature check sees what floecat signed."""
+
+    def __init__(self, target_url, script=None):
+        import threading
+        self.target = urllib.parse.urlsplit(target_url)
+        self.script = list(script or [])
+        self.seen = []
+        self.lock = threading.Lock()
+        self.port = None
+        self.server = None
+        self.stalled = []
+        self.stop_event = threading.Event()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def next_action(self, request_line):
+        with self.lock:
+            self.seen.append(request_line)
+            return self.script.pop(0) if self.script else "pass"
+
+    def set_script(self, script):
+        with self.lock:
+            self.script = list(script)
+            self.seen = []
+
+    def start(self):
+        import socketserver
+        import threading
+        proxy = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                connection = self.request
+                reader = connection.makefile("rb")
+                while True:
+                    head = []
+                    line = reader.readline()
+                    if not line:
+                        return
+                    head.append(line)
+                    length = 0
+                    while True:
+                        line = reader.readline()
+                        if not line:
+                            return
+                        head.append(line)
+                        if line in (b"\r\n", b"\n"):
+                            break
+                        name, _, value = line.decode("latin-1").partition(":")
+                        if name.strip().lower() == "content-length":
+                            length = int(value.strip())
+                    body = reader.read(length) if length else b""
+                    target = ""
+                    for header in head:
+                        if header.lower().startswith(b"x-amz-target:"):
+                            target = header.split(b":", 1)[1].strip().decode()
+                    action = proxy.next_action(target or head[0].decode().strip())
+                    if not proxy.respond(connection, action, head, body):
+                        return
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def respond(self, connection, action, head, body):
+        """Carries out one action; returns False when the connection is done."""
+        import http.client
+        import struct
+        if action == "reset":
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
+            return False
+        if action == "stall":
+            self.stalled.append(connection)
+            self.stop_event.wait(120)
+            return False
+        if action in ("throttle", "500", "503"):
+            status = {"throttle": 400, "500": 500, "503": 503}[action]
+            payload = (b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
+                       if action == "throttle" else b"")
+            reason = {400: "Bad Request", 500: "Internal Server Error",
+                      503: "Service Unavailable"}[status]
+            connection.sendall(b"HTTP/1.1 %d %s\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                               b"x-amzn-RequestId: fault-proxy\r\nContent-Length: %d\r\n\r\n"
+                               % (status, reason.encode(), len(payload)) + payload)
+            return True
+        method, path, _ = head[0].decode().split(" ", 2)
+        headers = {}
+        for line in head[1:]:
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.strip():
+                headers[name.strip()] = value.strip()
+        upstream = http.client.HTTPConnection(self.target.hostname, self.target.port, timeout=60)
+        upstream.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers.items():
+            upstream.putheader(name, value)
+        upstream.endheaders(body)
+        response = upstream.getresponse()
+        data = response.read()
+        out = [b"HTTP/1.1 %d %s\r\n" % (response.status, response.reason.encode())]
+        for name, value in response.getheaders():
+            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                out.append(("%s: %s\r\n" % (name, value)).encode("latin-1"))
+        out.append(b"Content-Length: %d\r\n\r\n" % len(data))
+        connection.sendall(b"".join(out) + data)
+        upstream.close()
+        return True
+
+    def stop(self):
+        self.stop_event.set()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def floecat_secrets(args, keys, endpoint, data_dir, input_bytes=None, overrides=None,
+                    binary=None):
+    """Runs `floecat secrets ...` with the AWS backend at `endpoint`."""
+    binary = binary or os.environ.get(
+        "FLOECAT_BINARY", os.path.join(SOURCE_DIR, "build", "bin", "floecat"))
+    settings = {
+        "floecat.secrets.backend": "aws",
+        "floecat.secrets.aws.endpoint": endpoint,
+        "floecat.secrets.aws.sts-endpoint": endpoint,
+        "floecat.secrets.aws.region": MOTO_REGION,
+    }
+    settings.update(overrides or {})
+    command = [binary, "secrets"] + list(args) + ["--data-dir", data_dir]
+    command += ["-D%s=%s" % item for item in settings.items()]
+    env = loopback_env({
+        "AWS_ACCESS_KEY_ID": keys["access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": keys["secret_access_key"],
+    })
+    return subprocess.run(command, input=input_bytes, capture_output=True, env=env, timeout=300)
+
+
 if __name__ == "__main__":
     # `python3 awsfixtures.py sigv4-cases COUNT PATH` writes signed cases; the
     # aws gtest program calls this to compare its signer with botocore's.
