@@ -95,7 +95,7 @@ void print_response(const ApiResponse& response, ResourceKind kind, const std::s
     std::cout << response.body.dump(2) << "\n";
     return;
   }
-  // A list answer is an object with a single array member.
+  // A list response is an object with a single array member.
   if (response.body.is_object() && response.body.size() == 1 && response.body.begin()->is_array() &&
       kind != ResourceKind::kResolution) {
     print_table(*response.body.begin(), columns_for(kind));
