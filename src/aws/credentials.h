@@ -20,7 +20,7 @@ struct Credentials {
   SecretBytes session_token;
   // Unset for credentials that do not expire.
   std::optional<std::chrono::system_clock::time_point> expiration;
-  // Which provider produced them, e.g. "environment" or "profile default".
+  // The provider that produced them, e.g. "environment" or "profile default".
   std::string source;
 
   Credentials clone() const;
@@ -32,7 +32,7 @@ struct Credentials {
 // A source of credentials. Implementations are thread-safe.
 // Errors: kFailedPrecondition when the source is not configured (the chain
 // then tries the next one), kUnavailable / kDeadlineExceeded when a remote
-// source does not answer, kPermissionDenied when it refuses.
+// source does not respond, kPermissionDenied when it refuses.
 class CredentialsProvider {
  public:
   virtual ~CredentialsProvider() = default;

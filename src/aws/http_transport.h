@@ -26,7 +26,7 @@ class HttpTransport {
 
 struct CurlTransportOptions {
   std::chrono::milliseconds connect_timeout{3000};
-  // Proxy URL; empty means no proxy, whatever the environment says.
+  // Proxy URL. Empty means no proxy, even when http_proxy or https_proxy is set.
   std::string proxy;
   // CA bundle file; empty means the system default. Verification is always on.
   std::string ca_file;

@@ -24,9 +24,9 @@ struct PolicyInputs {
 // `field` names the option in the error.
 Status validate_arn(std::string_view field, std::string_view arn);
 
-// The policy for floecat's own identity. In role mode it may assume the role
-// with session tags (and list secrets for readiness checks); in direct mode
-// it may manage the secrets under accounts/.
+// The policy for floecat's own identity. In role mode it allows assuming the
+// role with session tags and listing secrets for readiness checks. In direct
+// mode it allows managing the secrets under accounts/.
 // Errors: kInvalidArgument when role_arn is set but not an ARN.
 Result<nlohmann::json> base_policy(const PolicyInputs& inputs);
 

@@ -52,7 +52,7 @@ struct ListSecretsFilter {
 // A client for AWS Secrets Manager over JSON 1.1 (POST / with
 // "X-Amz-Target: secretsmanager.<Operation>"). Each method returns the
 // parsed output, or a Status as ServiceClient::call describes; when the
-// service answered with an error and `error` is not null, the AWS error
+// service returned an error and `error` is not null, the AWS error
 // (code, message, request id) is stored there. Thread-safe.
 class SecretsManagerClient {
  public:

@@ -15,7 +15,7 @@
 
 namespace floecat::aws {
 
-// Where one AWS service is reached and how it is signed.
+// The address and signing settings of one AWS service.
 struct ServiceEndpoint {
   // Scheme and authority, e.g. "https://secretsmanager.eu-west-1.amazonaws.com".
   std::string origin;
@@ -73,7 +73,7 @@ struct CallOutcome {
 
 // Signs and sends requests to one service, retrying throttling, 5xx and
 // transport failures with capped exponential backoff and full jitter within
-// the call's deadline. Other 4xx answers are returned at once. Thread-safe.
+// the call's deadline. Other 4xx responses are returned at once. Thread-safe.
 class ServiceClient {
  public:
   ServiceClient(ServiceEndpoint endpoint, ServiceContext context, ErrorParser parse_error);

@@ -16,7 +16,7 @@ namespace floecat::aws {
 // "Create a signed AWS API request" guide, and botocore 1.43's SigV4Auth and
 // S3SigV4Auth are the reference the tests compare against.
 
-// How the canonical URI is built from the wire path.
+// The rule that builds the canonical URI from the wire path.
 enum class PathRule {
   // Every service but S3: remove "." and ".." segments and empty segments,
   // then percent-encode the (already encoded) wire path a second time.
@@ -72,8 +72,8 @@ std::string compute_signature(const SecretBytes& signing_key, std::string_view s
 // the credentials carry a session token), X-Amz-Content-SHA256 (S3 only) and
 // Authorization. The body is hashed as it is.
 // Errors: kFailedPrecondition when the access key id or the secret key is
-// missing; kInvalidArgument when the request already carries an
-// Authorization header or an X-Amz-Signature query parameter, or has no Host.
+// missing. kInvalidArgument when the request has no Host, or already carries
+// an Authorization header or an X-Amz-Signature query parameter.
 Status sign_request(HttpRequest& request,
                     const Credentials& credentials,
                     const SigningScope& scope);

@@ -62,7 +62,7 @@ std::string session_name_for_account(std::string_view account_id);
 Status validate_assume_role_request(const AssumeRoleRequest& request);
 
 // A client for AWS STS over the Query protocol (form-encoded POST, XML
-// answers). STS errors become Status values whose messages say what to fix:
+// responses). STS errors become Status values whose messages say what to fix:
 // AccessDenied names the role and the trust policy, PackedPolicyTooLarge,
 // MalformedPolicyDocument, RegionDisabledException and ExpiredToken each
 // have their own text. Thread-safe.

@@ -161,8 +161,8 @@ Result<std::string> AwsSecretsStore::write_existing(const SecretsManagerClient& 
                                                     const SecretBytes& payload,
                                                     bool restore_first) {
   if (!restore_first) {
-    // Secrets Manager answers CreateSecret for a name scheduled for deletion
-    // with InvalidRequestException, but some emulators (moto 5) answer
+    // Secrets Manager rejects CreateSecret for a name scheduled for deletion
+    // with InvalidRequestException, but moto 5.2 returns
     // ResourceExistsException, so check the deletion date before writing.
     FLOECAT_ASSIGN_OR_RETURN(aws::SecretDescription description,
                              client.describe_secret(key.name()));

@@ -14,7 +14,7 @@ namespace floecat::secrets {
 struct CheckStep {
   std::string name;
   bool ok = false;
-  // What happened; on failure the error message.
+  // The outcome: a short note on success, the error message on failure.
   std::string detail;
   // The IAM action the step needs, named on failure so the operator knows
   // which permission to grant.

@@ -37,7 +37,7 @@ class MotoServer {
   // Starts moto and creates the IAM user and role; with `authenticate`,
   // moto then checks every signature. Fails the calling test (via
   // ADD_FAILURE) and returns null when it cannot.
-  // NOTE: moto 5.2 answers unsigned requests with HTTP 500 in authenticated
+  // NOTE: moto 5.2 returns HTTP 500 for unsigned requests in authenticated
   // mode, so AssumeRoleWithWebIdentity needs authenticate=false.
   static std::unique_ptr<MotoServer> start(bool authenticate = true);
   ~MotoServer();

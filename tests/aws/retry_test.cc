@@ -16,7 +16,7 @@ using std::chrono::milliseconds;
 
 // Stands in for faults a real server cannot be made to produce on demand:
 // throttling, 5xx, connection resets and timeouts. Each call pops the next
-// scripted answer; a timeout advances the clock by the attempt's timeout.
+// scripted response, and a timeout advances the clock by the attempt's timeout.
 class ScriptedTransport final : public HttpTransport {
  public:
   explicit ScriptedTransport(ManualClock* clock) : clock_(clock) {}

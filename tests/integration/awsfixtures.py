@@ -349,11 +349,11 @@ class FaultProxy:
 
     Each request takes the next action from the script (then "pass" once the
     script is empty):
-      "pass"      forward to the target and relay its answer
+      "pass"      forward to the target and relay its response
       "throttle"  HTTP 400 with a JSON ThrottlingException
       "500", "503" that status with an empty body
-      "reset"     close the connection with a TCP reset, answering nothing
-      "stall"     read the request and never answer
+      "reset"     close the connection with a TCP reset and send nothing
+      "stall"     read the request and never respond
     The request is forwarded byte for byte, Host header included, so the
     target's signature check sees what floecat signed."""
 
