@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/aws_commands.h"
 #include "cli/client_commands.h"
 #include "cli/secrets_commands.h"
 #include "cli/serve_command.h"
@@ -16,7 +17,8 @@ int run(int argc, char** argv) {
   int exit_code = 0;
   add_serve_command(app, exit_code);
   add_client_commands(app, exit_code);
-  add_secrets_commands(app, exit_code);
+  CLI::App& secrets_command = add_secrets_commands(app, exit_code);
+  add_aws_commands(app, secrets_command, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
