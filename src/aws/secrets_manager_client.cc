@@ -4,6 +4,7 @@
 
 #include "aws/errors.h"
 #include "core/encoding.h"
+#include "core/ids.h"
 #include "core/logging.h"
 
 namespace floecat::aws {
@@ -115,7 +116,9 @@ Result<SecretVersion> SecretsManagerClient::create_secret(std::string_view name,
                                                           const SecretBytes& secret_binary,
                                                           const Tags& tags,
                                                           AwsError* error) const {
-  json fields = {{"Name", name}, {"Tags", tags_json(tags)}};
+  // A raw request must carry its own idempotency token (SDKs add one). The
+  // body is built once per call, so retries of this call reuse the token.
+  json fields = {{"Name", name}, {"ClientRequestToken", new_uuid()}, {"Tags", tags_json(tags)}};
   CallOutcome outcome = invoke("CreateSecret", body_with_binary(fields, secret_binary));
   if (!outcome.ok()) {
     return failure(outcome, error);
@@ -153,7 +156,9 @@ Result<SecretVersion> SecretsManagerClient::put_secret_value(std::string_view se
                                                              const SecretBytes& secret_binary,
                                                              AwsError* error) const {
   CallOutcome outcome =
-      invoke("PutSecretValue", body_with_binary({{"SecretId", secret_id}}, secret_binary));
+      invoke("PutSecretValue",
+             body_with_binary({{"SecretId", secret_id}, {"ClientRequestToken", new_uuid()}},
+                              secret_binary));
   if (!outcome.ok()) {
     return failure(outcome, error);
   }
