@@ -304,3 +304,83 @@ TEST_F(AwsSecretsStoreTest, TenThousandOperationsOneAssumeRole) {
 
 }  // namespace
 }  // namespace floecat::secrets
+
+namespace floecat::secrets {
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
+    auto it = values.find(name);
+    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+}
+
+Result<AwsSecretsStoreOptions> options_for(std::map<std::string, std::string> overrides,
+                                           std::map<std::string, std::string> env) {
+  EnvLookup lookup = env_of(std::move(env));
+  auto config = Config::load(std::move(overrides), lookup, std::nullopt);
+  EXPECT_TRUE(config.ok()) << config.status();
+  return aws_store_options_from_config(*config, lookup);
+}
+
+TEST(AwsStoreConfig, EndpointPrecedence) {
+  std::map<std::string, std::string> env = {
+      {"AWS_REGION", "eu-west-1"},
+      {"AWS_ENDPOINT_URL", "http://127.0.0.1:1001"},
+      {"AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:1002"}};
+
+  auto from_service_variable = options_for({}, env);
+  ASSERT_TRUE(from_service_variable.ok()) << from_service_variable.status();
+  EXPECT_EQ(from_service_variable->secrets_endpoint.origin, "http://127.0.0.1:1002");
+  EXPECT_EQ(from_service_variable->sts_endpoint.origin, "http://127.0.0.1:1001");
+
+  auto from_key =
+      options_for({{"floecat.secrets.aws.endpoint", "http://127.0.0.1:1003/base"}}, env);
+  ASSERT_TRUE(from_key.ok());
+  EXPECT_EQ(from_key->secrets_endpoint.origin, "http://127.0.0.1:1003");
+  EXPECT_EQ(from_key->secrets_endpoint.base_path, "/base");
+}
+
+TEST(AwsStoreConfig, RegionalDefaultEndpoints) {
+  auto options = options_for({}, {{"AWS_DEFAULT_REGION", "ap-southeast-2"}});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->secrets_endpoint.origin,
+            "https://secretsmanager.ap-southeast-2.amazonaws.com");
+  EXPECT_EQ(options->sts_endpoint.origin, "https://sts.ap-southeast-2.amazonaws.com");
+  EXPECT_EQ(options->secrets_endpoint.region, "ap-southeast-2");
+  EXPECT_EQ(options->recovery_window_days, 7);
+  EXPECT_FALSE(options->force_delete);
+}
+
+TEST(AwsStoreConfig, RegionKeyWinsOverEnvironment) {
+  auto options =
+      options_for({{"floecat.secrets.aws.region", "us-west-2"}}, {{"AWS_REGION", "eu-west-1"}});
+  ASSERT_TRUE(options.ok());
+  EXPECT_EQ(options->secrets_endpoint.region, "us-west-2");
+}
+
+TEST(AwsStoreConfig, MissingRegionNamesKey) {
+  auto options = options_for({}, {});
+  ASSERT_FALSE(options.ok());
+  EXPECT_NE(options.status().message().find("floecat.secrets.aws.region"), std::string::npos);
+}
+
+TEST(AwsStoreConfig, RecoveryWindowOutOfRange) {
+  for (const char* days : {"6", "31", "seven"}) {
+    SCOPED_TRACE(days);
+    auto options = options_for({{"floecat.secrets.aws.recovery-window-days", days}},
+                               {{"AWS_REGION", "eu-west-1"}});
+    ASSERT_FALSE(options.ok());
+    EXPECT_NE(options.status().message().find("recovery-window-days"), std::string::npos);
+  }
+}
+
+TEST(AwsStoreConfig, InvalidEndpointNamesSetting) {
+  auto options = options_for({{"floecat.secrets.aws.endpoint", "ftp://127.0.0.1"}},
+                             {{"AWS_REGION", "eu-west-1"}});
+  ASSERT_FALSE(options.ok());
+  EXPECT_NE(options.status().message().find("floecat.secrets.aws.endpoint"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace floecat::secrets
