@@ -301,10 +301,10 @@ Result<json> StorageAuthorityService::resolve(std::string_view account_id, std::
   }
   FLOECAT_ASSIGN_OR_RETURN(std::optional<bool> include_credentials,
                            internal::optional_bool(request, "", "include_credentials"));
-  if (include_credentials.value_or(false)) {
+  if (include_credentials.value_or(false) && minter_ == nullptr) {
     return invalid_argument(
-        "include_credentials: this server does not mint credentials yet; send false or leave "
-        "the field out");
+        "include_credentials: this server has no credential vending configured; send false or "
+        "leave the field out");
   }
 
   FLOECAT_RETURN_IF_ERROR(internal::check_account_exists(records_, account_id));
@@ -324,9 +324,16 @@ Result<json> StorageAuthorityService::resolve(std::string_view account_id, std::
   if (authority.contains("path_style_access")) {
     config["s3.path-style-access"] = authority["path_style_access"].get<bool>() ? "true" : "false";
   }
+  json storage_credentials = json::array();
+  if (include_credentials.value_or(false)) {
+    MintRequest mint_request{std::string(account_id), authority, location,
+                             access.value_or("read") == "write"};
+    FLOECAT_ASSIGN_OR_RETURN(json credential, minter_->mint(mint_request));
+    storage_credentials.push_back(std::move(credential));
+  }
   return json{{"authority_id", authority["id"]},
               {"client_safe_config", std::move(config)},
-              {"storage_credentials", json::array()}};
+              {"storage_credentials", std::move(storage_credentials)}};
 }
 
 Result<std::optional<AuthCredentials>> StorageAuthorityService::load_credentials(

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/auth_credentials.h"
+#include "catalog/credential_minter.h"
 #include "catalog/location.h"
 #include "catalog/secret_backed.h"
 #include "core/clock.h"
@@ -65,11 +66,17 @@ class StorageAuthorityService {
   // "access": "read"|"write" (default read), "include_credentials" (default
   // false)} to {"authority_id", "client_safe_config": {"s3.region",
   // "region", "client.region", "s3.endpoint", "s3.path-style-access"}
-  // (only keys that are set), "storage_credentials": []}. The longest
-  // enabled prefix covering the location wins. Errors: kInvalidArgument
-  // (include_credentials true: this server does not mint credentials yet),
-  // kNotFound naming the location when no enabled authority covers it.
+  // (only keys that are set), "storage_credentials": [...]}. The longest
+  // enabled prefix covering the location wins. With include_credentials the
+  // minter adds one entry {"prefix", "config", "expires_at_ms"}; otherwise
+  // the list is empty. Errors: kInvalidArgument (include_credentials true
+  // but no minter is set), kNotFound naming the location when no enabled
+  // authority covers it, and the minter's errors.
   Result<nlohmann::json> resolve(std::string_view account_id, std::string_view body);
+
+  // Sets what resolve uses for include_credentials. Call before serving;
+  // `minter` must outlive this service.
+  void set_credential_minter(StorageCredentialMinter* minter) { minter_ = minter; }
 
   // Returns the stored authority (unmasked, without secret material; "id"
   // included) whose enabled prefix best covers `location`, or kNotFound.
@@ -87,6 +94,7 @@ class StorageAuthorityService {
 
   records::RecordStore& records_;
   internal::SecretBackedResources resources_;
+  StorageCredentialMinter* minter_ = nullptr;
 };
 
 }  // namespace floecat::catalog

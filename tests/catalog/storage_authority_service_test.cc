@@ -201,7 +201,7 @@ TEST_F(StorageAuthorityServiceTest, ResolveErrors) {
       {json{{"location", "s3://lake/database"}}, StatusCode::kNotFound, "covers location"},
       {json{{"location", "s3://lake/data"}, {"include_credentials", true}},
        StatusCode::kInvalidArgument,
-       "include_credentials: this server does not mint credentials yet"},
+       "include_credentials: this server has no credential vending configured"},
       {json{{"location", "s3://lake/../data"}}, StatusCode::kInvalidArgument,
        "location must not contain '.' or '..'"},
       {json{{"location", "s3://lake/data"}, {"usage", "both"}}, StatusCode::kInvalidArgument,
