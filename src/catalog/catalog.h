@@ -4,7 +4,9 @@
 
 #include "catalog/account_service.h"
 #include "catalog/connector_service.h"
+#include "catalog/namespace_service.h"
 #include "catalog/storage_authority_service.h"
+#include "catalog/table_service.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "records/record_store.h"
@@ -39,13 +41,19 @@ class Catalog {
         records_(records),
         accounts_(secrets, records, clock),
         connectors_(secrets, records, clock),
-        storage_authorities_(secrets, records, clock) {}
+        storage_authorities_(secrets, records, clock),
+        namespaces_(records, clock),
+        tables_(records, namespaces_) {}
 
   AccountService& accounts() { return accounts_; }
 
   ConnectorService& connectors() { return connectors_; }
 
   StorageAuthorityService& storage_authorities() { return storage_authorities_; }
+
+  NamespaceService& namespaces() { return namespaces_; }
+
+  TableService& tables() { return tables_; }
 
   Result<SweepReport> sweep_orphan_secrets() {
     return catalog::sweep_orphan_secrets(secrets_, records_);
@@ -57,6 +65,8 @@ class Catalog {
   AccountService accounts_;
   ConnectorService connectors_;
   StorageAuthorityService storage_authorities_;
+  NamespaceService namespaces_;
+  TableService tables_;
 };
 
 }  // namespace floecat::catalog
