@@ -8,6 +8,7 @@
 #include "cli/client_commands.h"
 #include "cli/secrets_commands.h"
 #include "cli/serve_command.h"
+#include "cli/table_commands.h"
 
 namespace floecat::cli {
 
@@ -19,6 +20,7 @@ int run(int argc, char** argv) {
   add_client_commands(app, exit_code);
   CLI::App& secrets_command = add_secrets_commands(app, exit_code);
   add_aws_commands(app, secrets_command, exit_code);
+  add_table_commands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -8,11 +8,14 @@
 
 #include <fmt/format.h>
 
+#include "aws/http_transport.h"
 #include "catalog/catalog.h"
 #include "cli/store_options.h"
 #include "core/logging.h"
+#include "http/iceberg_api.h"
 #include "http/management_api.h"
 #include "http/server.h"
+#include "vending/credential_vendor.h"
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -133,6 +136,16 @@ int serve(const ServeOptions& options) {
     logger().error("start-up sweep failed: {}", sweep.status());
   }
 
+  vending::VendorOptions vendor_options;
+  vendor_options.config = *config;
+  vendor_options.transport = std::make_shared<aws::CurlTransport>();
+  auto vendor = vending::CredentialVendor::create(std::move(vendor_options),
+                                                  vending::AuthorityCredentialReader(**secrets));
+  if (!vendor.ok()) {
+    return report_error(vendor.status().with_context("credential vending"));
+  }
+  catalog.storage_authorities().set_credential_minter(vendor->get());
+
   http::Router router;
   secrets::SecretsStore& secrets_store = **secrets;
   records::RecordStore& record_store = **records;
@@ -140,6 +153,7 @@ int serve(const ServeOptions& options) {
                           {{"secrets", [&secrets_store] { return secrets_store.check_ready(); }},
                            {"records", [&record_store] { return record_store.check_ready(); }}});
   http::add_management_routes(router, catalog);
+  http::add_iceberg_routes(router, catalog, vendor->get());
 
   http::Server server(*http_options, std::move(router));
   if (Status status = server.start(); !status.ok()) {
