@@ -1,26 +1,13 @@
 #include "core/encoding.h"
 
-#include <openssl/evp.h>
-
 #include <array>
+
+#include <openssl/evp.h>
 
 namespace floecat {
 namespace {
 
 constexpr std::string_view kHexDigits = "0123456789abcdef";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 bool is_base64_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
@@ -68,8 +55,9 @@ Result<SecretBytes> base64_decode_secret(std::string_view text) {
     return out;
   }
   out.resize(3 * (text.size() / 4));
-  int written = EVP_DecodeBlock(out.mutable_data(), reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
+  int written =
+      EVP_DecodeBlock(out.mutable_data(), reinterpret_cast<const unsigned char*>(text.data()),
+                      static_cast<int>(text.size()));
   if (written < 0) {
     return invalid_argument("base64 text is malformed");
   }
@@ -80,6 +68,19 @@ Result<SecretBytes> base64_decode_secret(std::string_view text) {
 Result<std::string> base64_decode(std::string_view text) {
   FLOECAT_ASSIGN_OR_RETURN(SecretBytes bytes, base64_decode_secret(text));
   return std::string(bytes.expose());
+}
+
+int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
 }
 
 std::string hex_encode(std::string_view bytes) {
@@ -99,8 +100,8 @@ Result<std::string> hex_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size() / 2);
   for (std::size_t i = 0; i < text.size(); i += 2) {
-    int high = hex_value(text[i]);
-    int low = hex_value(text[i + 1]);
+    int high = hex_digit_value(text[i]);
+    int low = hex_digit_value(text[i + 1]);
     if (high < 0 || low < 0) {
       return invalid_argument("hex text contains a non-hex digit at offset " + std::to_string(i));
     }

@@ -16,6 +16,9 @@ std::string base64_encode(std::string_view bytes);
 Result<std::string> base64_decode(std::string_view text);
 Result<SecretBytes> base64_decode_secret(std::string_view text);
 
+// Returns the value of one hexadecimal digit (either case), or -1.
+int hex_digit_value(char c);
+
 // Lower-case hexadecimal.
 std::string hex_encode(std::string_view bytes);
 Result<std::string> hex_decode(std::string_view text);

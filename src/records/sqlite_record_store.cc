@@ -6,6 +6,7 @@
 
 #include "core/ids.h"
 #include "core/logging.h"
+#include "sqlite/database.h"
 
 namespace floecat::records {
 namespace {
@@ -33,31 +34,10 @@ CREATE INDEX IF NOT EXISTS records_account ON records (account_id);
 constexpr const char* kColumns =
     "kind, account_id, id, display_name, version, body, created_at_ms, updated_at_ms";
 
-// Maps an SQLite failure to a Status. Contention and I/O failures can pass,
-// so they are kUnavailable; anything else (corruption, a schema surprise) is
-// kInternal. SQLite's messages name tables and columns, never bound values.
-Status sqlite_status(std::string_view operation, const SQLite::Exception& error) {
-  const int code = error.getErrorCode();
-  const bool transient = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR ||
-                         code == SQLITE_CANTOPEN || code == SQLITE_FULL ||
-                         code == SQLITE_READONLY || code == SQLITE_PROTOCOL;
-  std::string message = fmt::format("records database: {} failed: {} (SQLite code {})", operation,
-                                    error.what(), error.getExtendedErrorCode());
-  logger().error("{}", message);
-  if (transient) {
-    return unavailable(message + "; retry later");
-  }
-  return internal_error(std::move(message));
-}
-
 // Runs `body`, turning an SQLite exception into a Status.
 template <typename Body>
 auto guarded(std::string_view operation, Body&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const SQLite::Exception& error) {
-    return sqlite_status(operation, error);
-  }
+  return sqlite::guarded("records database", operation, std::forward<Body>(body));
 }
 
 std::string describe(std::string_view kind, std::string_view account_id, std::string_view id) {
@@ -131,30 +111,22 @@ SqliteRecordStore::~SqliteRecordStore() = default;
 
 Result<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::open(const std::string& path,
                                                                    const Clock& clock) {
-  const std::string operation = fmt::format("open {}", path);
-  return guarded(operation, [&]() -> Result<std::unique_ptr<SqliteRecordStore>> {
-    auto db = std::make_unique<SQLite::Database>(
-        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX,
-        kBusyTimeoutMs);
-    db->exec("PRAGMA journal_mode = WAL");
-    db->exec("PRAGMA foreign_keys = ON");
-    db->exec("PRAGMA synchronous = FULL");
+  FLOECAT_ASSIGN_OR_RETURN(auto db, sqlite::open_database({.label = "records database",
+                                                           .path = path,
+                                                           .schema_version = kSchemaVersion,
+                                                           .busy_timeout_ms = kBusyTimeoutMs}));
+  return guarded(fmt::format("create the schema of {}", path),
+                 [&]() -> Result<std::unique_ptr<SqliteRecordStore>> {
+                   SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
+                   db->exec(kSchema);
+                   db->exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
+                   transaction.commit();
 
-    const int stored_version = db->execAndGet("PRAGMA user_version").getInt();
-    if (stored_version > kSchemaVersion) {
-      return failed_precondition(fmt::format(
-          "records database {} has schema version {}, newer than {} which this build supports; "
-          "upgrade floecat",
-          path, stored_version, kSchemaVersion));
-    }
-    SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
-    db->exec(kSchema);
-    db->exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
-    transaction.commit();
-
-    logger().info("records database opened: path={} schema_version={}", path, kSchemaVersion);
-    return std::unique_ptr<SqliteRecordStore>(new SqliteRecordStore(path, std::move(db), clock));
-  });
+                   logger().info("records database opened: path={} schema_version={}", path,
+                                 kSchemaVersion);
+                   return std::unique_ptr<SqliteRecordStore>(
+                       new SqliteRecordStore(path, std::move(db), clock));
+                 });
 }
 
 Result<std::optional<Record>> SqliteRecordStore::find_locked(std::string_view kind,

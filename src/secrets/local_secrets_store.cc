@@ -17,6 +17,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/logging.h"
+#include "sqlite/database.h"
 
 #include <sys/stat.h>
 
@@ -60,30 +61,9 @@ constexpr std::string_view kKeyCheckPlaintext = "floecat local secrets store key
 
 // ---- SQLite errors ----
 
-// Maps an SQLite failure to a Status. Contention and I/O failures can pass,
-// so they are kUnavailable; anything else is kInternal. SQLite's messages
-// name tables and columns, never bound values.
-Status sqlite_status(std::string_view operation, const SQLite::Exception& error) {
-  const int code = error.getErrorCode();
-  const bool transient = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR ||
-                         code == SQLITE_CANTOPEN || code == SQLITE_FULL ||
-                         code == SQLITE_READONLY || code == SQLITE_PROTOCOL;
-  std::string message = fmt::format("secrets database: {} failed: {} (SQLite code {})", operation,
-                                    error.what(), error.getExtendedErrorCode());
-  logger().error("{}", message);
-  if (transient) {
-    return unavailable(message + "; retry later");
-  }
-  return internal_error(std::move(message));
-}
-
 template <typename Body>
 auto guarded(std::string_view operation, Body&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const SQLite::Exception& error) {
-    return sqlite_status(operation, error);
-  }
+  return sqlite::guarded("secrets database", operation, std::forward<Body>(body));
 }
 
 void bind_text(SQLite::Statement& query, int index, std::string_view value) {
@@ -201,19 +181,6 @@ Result<SecretBytes> unseal(const SecretBytes& key,
 }
 
 // ---- Master key ----
-
-int hex_digit_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 // Decodes the key from the environment. Error messages never echo the value.
 Result<SecretBytes> decode_env_key(std::string_view value) {
@@ -493,34 +460,25 @@ Result<std::unique_ptr<LocalSecretsStore>> LocalSecretsStore::open(
   FLOECAT_ASSIGN_OR_RETURN(SecretBytes master_key, load_master_key(options));
   FLOECAT_RETURN_IF_ERROR(create_database_file(options.database_path));
 
-  const std::string operation = fmt::format("open {}", options.database_path);
-  return guarded(operation, [&]() -> Result<std::unique_ptr<LocalSecretsStore>> {
-    auto db = std::make_unique<SQLite::Database>(
-        options.database_path,
-        SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX, kBusyTimeoutMs);
-    db->exec("PRAGMA journal_mode = WAL");
-    db->exec("PRAGMA foreign_keys = ON");
-    db->exec("PRAGMA synchronous = FULL");
-    // Deleted pages are zeroed, so old ciphertexts do not linger in the file.
-    db->exec("PRAGMA secure_delete = ON");
+  // secure_delete zeroes deleted pages, so old ciphertexts do not linger.
+  FLOECAT_ASSIGN_OR_RETURN(auto db, sqlite::open_database({.label = "secrets database",
+                                                           .path = options.database_path,
+                                                           .schema_version = kSchemaVersion,
+                                                           .busy_timeout_ms = kBusyTimeoutMs,
+                                                           .secure_delete = true}));
+  return guarded(
+      fmt::format("create the schema of {}", options.database_path),
+      [&]() -> Result<std::unique_ptr<LocalSecretsStore>> {
+        SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
+        db->exec(kSchema);
+        db->exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
+        FLOECAT_RETURN_IF_ERROR(verify_or_write_key_check(*db, master_key, options.database_path));
+        transaction.commit();
 
-    const int stored_version = db->execAndGet("PRAGMA user_version").getInt();
-    if (stored_version > kSchemaVersion) {
-      return failed_precondition(fmt::format(
-          "secrets database {} has schema version {}, newer than {} which this build supports; "
-          "upgrade floecat",
-          options.database_path, stored_version, kSchemaVersion));
-    }
-    SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
-    db->exec(kSchema);
-    db->exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
-    FLOECAT_RETURN_IF_ERROR(verify_or_write_key_check(*db, master_key, options.database_path));
-    transaction.commit();
-
-    logger().info("local secrets store opened: path={}", options.database_path);
-    return std::unique_ptr<LocalSecretsStore>(new LocalSecretsStore(
-        std::move(db), std::move(master_key), *options.clock, options.database_path));
-  });
+        logger().info("local secrets store opened: path={}", options.database_path);
+        return std::unique_ptr<LocalSecretsStore>(new LocalSecretsStore(
+            std::move(db), std::move(master_key), *options.clock, options.database_path));
+      });
 }
 
 LocalSecretsStore::LocalSecretsStore(std::unique_ptr<SQLite::Database> db,
