@@ -383,6 +383,11 @@ Result<Credentials> CredentialsChain::credentials() {
   return failed_precondition("no AWS credentials found; tried:" + tried);
 }
 
+void CredentialsChain::invalidate() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  cached_.reset();
+}
+
 std::shared_ptr<CredentialsProvider> default_credentials_chain(const ChainOptions& options) {
   std::vector<std::shared_ptr<CredentialsProvider>> providers = {
       std::make_shared<EnvironmentCredentialsProvider>(options.env),

@@ -125,6 +125,8 @@ class CredentialsChain final : public CredentialsProvider {
 
   std::string_view name() const override { return "chain"; }
 
+  void invalidate() override;
+
  private:
   std::vector<std::shared_ptr<CredentialsProvider>> providers_;
   const Clock* clock_;

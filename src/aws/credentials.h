@@ -38,6 +38,11 @@ class CredentialsProvider {
   virtual ~CredentialsProvider() = default;
   virtual Result<Credentials> credentials() = 0;
   virtual std::string_view name() const = 0;
+
+  // Drops cached credentials after a service reported them expired, so the
+  // next credentials() call fetches new ones. Providers without a cache
+  // ignore it.
+  virtual void invalidate() {}
 };
 
 // Always returns the same credentials.

@@ -120,6 +120,26 @@ Status ServiceClient::describe_failure(const AwsError& error,
   return invalid_argument(text);
 }
 
+bool ServiceClient::refreshed_expired_credentials(const AwsError& error,
+                                                  int attempt,
+                                                  std::optional<Credentials>& credentials) const {
+  bool expired = error.code == "ExpiredTokenException" || error.code == "ExpiredToken";
+  if (!expired || attempt != 1 || context_.credentials == nullptr) {
+    return false;
+  }
+  // The session ended before its stated expiry (revoked, or clocks apart),
+  // so fetch new credentials and try once more.
+  context_.credentials->invalidate();
+  Result<Credentials> fresh = context_.credentials->credentials();
+  if (!fresh.ok()) {
+    return false;
+  }
+  logger().warn("{} credentials were reported expired, retrying with new ones from {}",
+                endpoint_.signing_name, fresh->source);
+  credentials = std::move(*fresh);
+  return true;
+}
+
 CallOutcome ServiceClient::call(const HttpRequest& request, std::string_view operation) const {
   CallOutcome outcome;
   const Clock& clock = *context_.clock;
@@ -160,6 +180,9 @@ CallOutcome ServiceClient::call(const HttpRequest& request, std::string_view ope
       outcome.error.http_status = response->status;
       last_failure = describe_failure(outcome.error, operation, attempt);
       retryable = is_retryable_response(outcome.error);
+    }
+    if (!retryable && refreshed_expired_credentials(outcome.error, attempt, credentials)) {
+      continue;
     }
     if (!retryable) {
       outcome.status = last_failure;

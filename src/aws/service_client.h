@@ -92,6 +92,11 @@ class ServiceClient {
   Result<HttpResponse> send_once(const HttpRequest& request,
                                  const Credentials* credentials,
                                  std::chrono::milliseconds timeout) const;
+  // Invalidates and re-fetches credentials that the service reported expired
+  // on the first attempt. Returns true when the call should try again.
+  bool refreshed_expired_credentials(const AwsError& error,
+                                     int attempt,
+                                     std::optional<Credentials>& credentials) const;
   Status describe_failure(const AwsError& error, std::string_view operation, int attempts) const;
 
   ServiceEndpoint endpoint_;

@@ -356,6 +356,11 @@ Result<Credentials> AssumeRoleCredentialsProvider::credentials() {
   return cached_->clone();
 }
 
+void AssumeRoleCredentialsProvider::invalidate() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  cached_.reset();
+}
+
 int AssumeRoleCredentialsProvider::assume_role_calls() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return calls_;

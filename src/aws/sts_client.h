@@ -96,6 +96,8 @@ class AssumeRoleCredentialsProvider final : public CredentialsProvider {
 
   std::string_view name() const override { return "assume-role"; }
 
+  void invalidate() override;
+
   // How many AssumeRole calls this provider has made.
   int assume_role_calls() const;
 

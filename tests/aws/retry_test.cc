@@ -329,3 +329,65 @@ TEST(ServiceEndpoint, RejectsOtherSchemes) {
 
 }  // namespace
 }  // namespace floecat::aws
+
+namespace floecat::aws {
+namespace {
+
+// Returns a new access key id on each fetch after invalidate().
+class CountingProvider final : public CredentialsProvider {
+ public:
+  Result<Credentials> credentials() override {
+    Credentials credentials;
+    credentials.access_key_id = "ASIA" + std::to_string(generation);
+    credentials.secret_access_key = SecretBytes("secret");
+    credentials.session_token = SecretBytes("token");
+    return credentials;
+  }
+
+  std::string_view name() const override { return "counting"; }
+
+  void invalidate() override { ++generation; }
+
+  int generation = 0;
+};
+
+TEST_F(RetryTest, ExpiredTokenRefreshesCredentialsOnce) {
+  transport_->respond(400, R"({"__type":"ExpiredTokenException","message":"expired"})");
+  transport_->respond(200, "{}");
+  auto provider = std::make_shared<CountingProvider>();
+  ServiceContext context;
+  context.credentials = provider;
+  context.transport = transport_;
+  context.clock = &clock_;
+  context.sleeper = &sleeper_;
+  auto endpoint = ServiceEndpoint::from_url("http://127.0.0.1:1", "e", "us-east-1", "sts");
+  ServiceClient client(*endpoint, context, parse_json_error);
+
+  CallOutcome outcome = client.call(request(), "GetCallerIdentity");
+
+  EXPECT_TRUE(outcome.ok()) << outcome.status;
+  EXPECT_EQ(provider->generation, 1);
+  EXPECT_NE(transport_->last_authorization.find("Credential=ASIA1/"), std::string::npos);
+}
+
+TEST_F(RetryTest, ExpiredTokenTwiceFails) {
+  transport_->respond(400, R"({"__type":"ExpiredTokenException","message":"expired"})");
+  transport_->respond(400, R"({"__type":"ExpiredTokenException","message":"expired"})");
+  auto provider = std::make_shared<CountingProvider>();
+  ServiceContext context;
+  context.credentials = provider;
+  context.transport = transport_;
+  context.clock = &clock_;
+  context.sleeper = &sleeper_;
+  auto endpoint = ServiceEndpoint::from_url("http://127.0.0.1:1", "e", "us-east-1", "sts");
+  ServiceClient client(*endpoint, context, parse_json_error);
+
+  CallOutcome outcome = client.call(request(), "GetCallerIdentity");
+
+  EXPECT_EQ(outcome.status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(transport_->calls, 2);
+  EXPECT_EQ(provider->generation, 1);
+}
+
+}  // namespace
+}  // namespace floecat::aws
