@@ -8,6 +8,7 @@
 #include "cli/client_commands.h"
 #include "cli/secrets_commands.h"
 #include "cli/serve_command.h"
+#include "cli/token_commands.h"
 #include "cli/table_commands.h"
 
 namespace floecat::cli {
@@ -18,6 +19,7 @@ int run(int argc, char** argv) {
   int exit_code = 0;
   add_serve_command(app, exit_code);
   add_client_commands(app, exit_code);
+  add_token_commands(app, exit_code);
   CLI::App& secrets_command = add_secrets_commands(app, exit_code);
   add_aws_commands(app, secrets_command, exit_code);
   add_table_commands(app, exit_code);

@@ -11,6 +11,7 @@
 #include "aws/http_transport.h"
 #include "catalog/catalog.h"
 #include "cli/store_options.h"
+#include "cli/token_commands.h"
 #include "core/logging.h"
 #include "http/iceberg_api.h"
 #include "http/management_api.h"
@@ -129,7 +130,11 @@ int serve(const ServeOptions& options) {
   if (!records.ok()) {
     return report_error(records.status().with_context("records store"));
   }
-  catalog::Catalog catalog(**secrets, **records, SystemClock::instance());
+  auto auth = open_serve_auth(*config, options.store.data_dir, **secrets, **records);
+  if (!auth.ok()) {
+    return report_error(auth.status().with_context("authentication"));
+  }
+  catalog::Catalog catalog(*auth->audited_secrets, **records, SystemClock::instance());
 
   // The sweep logs its own counts.
   if (auto sweep = catalog.sweep_orphan_secrets(); !sweep.ok()) {
@@ -154,6 +159,8 @@ int serve(const ServeOptions& options) {
                            {"records", [&record_store] { return record_store.check_ready(); }}});
   http::add_management_routes(router, catalog);
   http::add_iceberg_routes(router, catalog, vendor->get());
+
+  install_auth(router, *auth);
 
   http::Server server(*http_options, std::move(router));
   if (Status status = server.start(); !status.ok()) {

@@ -114,6 +114,25 @@ bool match_route(const std::vector<std::string>& pattern,
   return true;
 }
 
+// 404 for an unknown path; 405 with an Allow header for a known path with
+// another method.
+Response unmatched_response(const Request& request, const std::set<std::string>& allowed_methods) {
+  if (allowed_methods.empty()) {
+    return Response::error(not_found("no route for path " + request.raw_path));
+  }
+  std::string allow;
+  for (const std::string& method : allowed_methods) {
+    allow += allow.empty() ? method : ", " + method;
+  }
+  nlohmann::json body = {{"error",
+                          {{"code", "method_not_allowed"},
+                           {"message", "method " + request.method + " is not allowed on " +
+                                           request.raw_path + "; allowed: " + allow}}}};
+  Response response = Response::json(405, body);
+  response.headers["Allow"] = allow;
+  return response;
+}
+
 }  // namespace
 
 bool HeaderNameLess::operator()(std::string_view a, std::string_view b) const {
@@ -137,7 +156,9 @@ Response Response::json(int status, const nlohmann::json& body) {
   Response response;
   response.status = status;
   response.headers["Content-Type"] = "application/json";
-  response.body = body.dump();
+  // Messages may quote request bytes that are not UTF-8 (a decoded path
+  // segment, say); replacing them with U+FFFD keeps dump() from throwing.
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return response;
 }
 
@@ -247,7 +268,8 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
   for (const std::string& segment : segments) {
     parse_pattern_segment(segment);  // aborts on a malformed placeholder
   }
-  routes_.push_back(Route{std::move(method), std::move(segments), std::move(handler)});
+  routes_.push_back(
+      Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
 Response Router::dispatch(Request& request) const {
@@ -281,24 +303,22 @@ Response Router::dispatch(Request& request) const {
     }
   }
 
+  RouteMatch match;
   if (best != nullptr) {
     request.params = std::move(best_params);
-    return best->handler(request);
+    match.method = best->method;
+    match.pattern = best->pattern;
   }
-  if (allowed_methods.empty()) {
-    return Response::error(not_found("no route for path " + request.raw_path));
+  auto next = [&](Request& next_request) -> Response {
+    if (best != nullptr) {
+      return best->handler(next_request);
+    }
+    return unmatched_response(next_request, allowed_methods);
+  };
+  if (middleware_) {
+    return middleware_(request, match, next);
   }
-  std::string allow;
-  for (const std::string& method : allowed_methods) {
-    allow += allow.empty() ? method : ", " + method;
-  }
-  nlohmann::json body = {{"error",
-                          {{"code", "method_not_allowed"},
-                           {"message", "method " + request.method + " is not allowed on " +
-                                           request.raw_path + "; allowed: " + allow}}}};
-  Response response = Response::json(405, body);
-  response.headers["Allow"] = allow;
-  return response;
+  return next(request);
 }
 
 }  // namespace floecat::http

@@ -36,6 +36,10 @@ struct Request {
   // (so "%2F" inside a segment arrives as "/" and is for the handler to reject).
   std::map<std::string, std::string> params;
   std::string remote_address;
+  // Set by the authentication middleware: the verified token's id, and the
+  // account it is bound to (empty for an admin token). Empty on public routes.
+  std::string caller_token_id;
+  std::string caller_account_id;
 
   // Returns the header value or an empty string.
   std::string header(std::string_view name) const;
@@ -72,6 +76,21 @@ Result<std::map<std::string, std::string>> parse_query(std::string_view query);
 
 using Handler = std::function<Response(const Request&)>;
 
+// The route a request matched: its method and pattern as passed to
+// Router::add, e.g. "/api/v1/accounts/{account}". Both are empty when no
+// route matched the path and method.
+struct RouteMatch {
+  std::string method;
+  std::string pattern;
+};
+
+// Runs around every dispatch, after the route is matched and its params are
+// bound but before the handler. It may return a response of its own (for
+// example 401) or call `next`, which runs the handler, or produces the 404 or
+// 405 response when no route matched.
+using Middleware = std::function<Response(
+    Request& request, const RouteMatch& route, const std::function<Response(Request&)>& next)>;
+
 // Routes by method and path pattern. A pattern is a path whose segments are
 // literals or "{name}" placeholders; a placeholder matches one whole,
 // non-empty segment. A segment may mix literal text and one placeholder,
@@ -85,14 +104,19 @@ class Router {
   // path with another method: 405 with an Allow header.
   Response dispatch(Request& request) const;
 
+  // Sets the middleware that wraps every dispatch; at most one.
+  void set_middleware(Middleware middleware) { middleware_ = std::move(middleware); }
+
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
   };
 
   std::vector<Route> routes_;
+  Middleware middleware_;
 };
 
 }  // namespace floecat::http

@@ -56,6 +56,9 @@ class FloecatServer:
         self.log_level = log_level
         self.port = None
         self.process = None
+        # The admin token `serve` writes on first start; request() and
+        # run_cli() send it unless told otherwise.
+        self.admin_token = None
         self.log_path = os.path.join(self.data_dir, "server-%d.log" % time.time_ns())
 
     @property
@@ -88,15 +91,28 @@ class FloecatServer:
                                    (self.process.returncode, self.log_text()))
             try:
                 if self.request("GET", "/healthz").status == 200:
+                    self.admin_token = self.read_admin_token()
                     return
             except OSError:
                 pass
             time.sleep(0.05)
         raise RuntimeError("floecat serve did not become healthy; log:\n" + self.log_text())
 
-    def request(self, method, path, body=None, headers=None, raw_body=None, timeout=30):
+    def read_admin_token(self):
+        with open(os.path.join(self.data_dir, "admin-token"), encoding="ascii") as f:
+            return f.read().strip()
+
+    def request(self, method, path, body=None, headers=None, raw_body=None, timeout=30,
+                token=True):
+        """Sends one request. `token` True sends the admin token, a string
+        sends that token, and None or False sends no Authorization header;
+        an Authorization entry in `headers` wins over all three."""
         data = raw_body
         all_headers = dict(headers or {})
+        if token is True:
+            token = self.admin_token
+        if token and "Authorization" not in all_headers:
+            all_headers["Authorization"] = "Bearer " + token
         if body is not None:
             data = json.dumps(body).encode()
             all_headers.setdefault("Content-Type", "application/json")
@@ -145,11 +161,14 @@ class FloecatServer:
 
 
 def run_cli(args, server=None, data_dir=None, input_bytes=None, check=True, env=None):
-    """Runs the floecat CLI. `server` sets FLOECAT_SERVER; `data_dir` adds
-    --data-dir for the commands that open the stores directly."""
+    """Runs the floecat CLI. `server` sets FLOECAT_SERVER and FLOECAT_TOKEN
+    (its admin token; `env` may override it); `data_dir` adds --data-dir for
+    the commands that open the stores directly."""
     full_env = dict(os.environ)
     if server is not None:
         full_env["FLOECAT_SERVER"] = server.url
+        if server.admin_token:
+            full_env["FLOECAT_TOKEN"] = server.admin_token
     if env:
         full_env.update(env)
     command = [BINARY] + list(args)

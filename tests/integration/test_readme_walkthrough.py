@@ -38,6 +38,9 @@ class ReadmeWalkthroughTest(unittest.TestCase):
         os.makedirs(os.path.join(self.workdir, "build"))
         os.symlink(os.path.dirname(os.path.abspath(BINARY)),
                    os.path.join(self.workdir, "build", "bin"))
+        # It also reads the admin token from ./floecat-data, the data
+        # directory of a server started by scripts/run.sh at that root.
+        os.symlink(self.server.data_dir, os.path.join(self.workdir, "floecat-data"))
 
     def tearDown(self):
         self.server.cleanup()

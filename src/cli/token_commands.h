@@ -1,0 +1,51 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "catalog/token_service.h"
+#include "core/config.h"
+#include "core/status.h"
+#include "http/audit.h"
+#include "http/auth.h"
+#include "records/record_store.h"
+#include "secrets/secrets_store.h"
+
+namespace floecat::cli {
+
+// Adds `floecat token create|list|revoke`, which call the server's admin
+// token routes.
+void add_token_commands(CLI::App& app, int& exit_code);
+
+// Creates the admin token on the first start of `serve`: when the record
+// store holds no admin token that is not revoked, creates one, writes it to
+// `path` (created with O_EXCL and mode 0600) and prints it once on standard
+// error. An existing file at `path` is an error telling the operator to
+// remove it, because it cannot belong to this store's admin token.
+Status bootstrap_admin_token(catalog::TokenService& tokens, const std::string& path);
+
+// What `serve` needs for authentication and the audit log, in the order
+// they must be destroyed (last member first).
+struct ServeAuth {
+  std::unique_ptr<http::AuditLog> audit;
+  // The secrets store to give the catalog, so its secret operations are
+  // audited.
+  std::unique_ptr<http::AuditingSecretsStore> audited_secrets;
+  std::unique_ptr<catalog::TokenService> tokens;
+  std::unique_ptr<http::Authenticator> authenticator;
+};
+
+// Opens the audit log (floecat.audit.file, default <data-dir>/audit.log),
+// the token service (floecat.auth.token-cache-ms, default 5000) and
+// creates the admin token at <data-dir>/admin-token on first start.
+Result<ServeAuth> open_serve_auth(const Config& config,
+                                  const std::string& data_dir,
+                                  secrets::SecretsStore& secrets,
+                                  records::RecordStore& records);
+
+// Adds the token routes and makes every other route require a token.
+void install_auth(http::Router& router, ServeAuth& auth);
+
+}  // namespace floecat::cli
