@@ -1,12 +1,53 @@
 #include "cli/api_client.h"
 
+#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
 
+#include "aws/http_transport.h"
 #include "http/client.h"
 
 namespace floecat::cli {
+
+namespace {
+
+// Sends the request through libcurl, which verifies the server certificate
+// and its host name. No proxy is used.
+Result<http::ClientResponse> send_tls(const ApiOptions& options,
+                                      std::string_view method,
+                                      const std::string& origin,
+                                      const std::string& path,
+                                      const http::Headers& headers,
+                                      const std::string& body) {
+  aws::CurlTransportOptions transport_options;
+  transport_options.ca_file = options.ca_file;
+  if (transport_options.ca_file.empty()) {
+    if (const char* env = std::getenv("FLOECAT_CA_FILE"); env != nullptr) {
+      transport_options.ca_file = env;
+    }
+  }
+  aws::CurlTransport transport(transport_options);
+  aws::HttpRequest request;
+  request.method = std::string(method);
+  request.origin = origin;
+  request.path = path;
+  for (const auto& [name, value] : headers) {
+    request.set_header(name, value);
+  }
+  request.body.assign(body.begin(), body.end());
+  FLOECAT_ASSIGN_OR_RETURN(aws::HttpResponse sent,
+                           transport.send(request, std::chrono::seconds(30)));
+  http::ClientResponse response;
+  response.status = sent.status;
+  for (const auto& [name, value] : sent.headers) {
+    response.headers[name] = value;
+  }
+  response.body.assign(sent.body.begin(), sent.body.end());
+  return response;
+}
+
+}  // namespace
 
 Result<ApiResponse> call_api(const ApiOptions& options,
                              std::string_view method,
@@ -30,8 +71,13 @@ Result<ApiResponse> call_api(const ApiOptions& options,
   while (!url.empty() && url.back() == '/') {
     url.pop_back();
   }
-  http::Client client;
-  FLOECAT_ASSIGN_OR_RETURN(auto response, client.request(method, url + path, headers, text));
+  http::ClientResponse response;
+  if (url.starts_with("https://")) {
+    FLOECAT_ASSIGN_OR_RETURN(response, send_tls(options, method, url, path, headers, text));
+  } else {
+    http::Client client;
+    FLOECAT_ASSIGN_OR_RETURN(response, client.request(method, url + path, headers, text));
+  }
   ApiResponse result;
   result.status = response.status;
   if (auto it = response.headers.find("ETag"); it != response.headers.end()) {

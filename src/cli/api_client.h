@@ -14,6 +14,10 @@ namespace floecat::cli {
 struct ApiOptions {
   std::string server = "http://127.0.0.1:8181";
   std::string token;
+  // PEM CA bundle for an https:// server with a private CA; empty means the
+  // system's CA store, or FLOECAT_CA_FILE when that is set. The server's
+  // certificate is always verified.
+  std::string ca_file;
 };
 
 struct ApiResponse {
@@ -22,8 +26,9 @@ struct ApiResponse {
   nlohmann::json body;  // null when the response had no body
 };
 
-// Sends one request to the management API. Transport failures are errors;
-// HTTP error statuses come back as responses. `if_match` adds If-Match.
+// Sends one request to the management API, over TLS (through libcurl) when
+// the server URL is https://. Transport failures are errors; HTTP error
+// statuses come back as responses. `if_match` adds If-Match.
 Result<ApiResponse> call_api(const ApiOptions& options,
                              std::string_view method,
                              const std::string& path,

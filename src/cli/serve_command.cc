@@ -29,6 +29,8 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8181";
   std::string log_level;
   bool insecure_http = false;
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 struct ListenAddress {
@@ -102,16 +104,19 @@ int serve(const ServeOptions& options) {
   if (!address.ok()) {
     return report_error(address.status());
   }
-  if (!is_loopback(address->host) && !options.insecure_http) {
+  if (!is_loopback(address->host) && !options.insecure_http && options.tls_cert.empty()) {
     return report_error(invalid_argument(fmt::format(
-        "refusing to serve plain HTTP on non-loopback address {}: pass --insecure-http to "
-        "accept that tokens and credentials cross the network unencrypted",
+        "refusing to serve plain HTTP on non-loopback address {}: pass --tls-cert and "
+        "--tls-key to serve HTTPS, or --insecure-http to accept that tokens and credentials "
+        "cross the network unencrypted",
         address->host)));
   }
   auto http_options = server_options(*config, *address);
   if (!http_options.ok()) {
     return report_error(http_options.status());
   }
+  http_options->tls_cert_file = options.tls_cert;
+  http_options->tls_key_file = options.tls_key;
   harden_process();
 
   // Block the stop signals before any thread starts so that every thread
@@ -166,8 +171,9 @@ int serve(const ServeOptions& options) {
   if (Status status = server.start(); !status.ok()) {
     return report_error(status);
   }
-  logger().info("floecat listening on {}:{} with the {} secrets store, data in {}", address->host,
-                server.port(), secrets_store.backend_name(), options.store.data_dir);
+  logger().info("floecat listening on {}://{}:{} with the {} secrets store, data in {}",
+                options.tls_cert.empty() ? "http" : "https", address->host, server.port(),
+                secrets_store.backend_name(), options.store.data_dir);
 
   int received = 0;
   sigwait(&stop_signals, &received);
@@ -190,6 +196,12 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       "trace, debug, info, warn, error or off (default: floecat.log.level or info)");
   command->add_flag("--insecure-http", options->insecure_http,
                     "Allow plain HTTP on a non-loopback address");
+  auto* tls_cert = command->add_option("--tls-cert", options->tls_cert,
+                                       "PEM certificate chain; serve HTTPS (TLS 1.2+)");
+  auto* tls_key =
+      command->add_option("--tls-key", options->tls_key, "PEM private key for --tls-cert");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
   command->callback([options, &exit_code] { exit_code = serve(*options); });
 }
 

@@ -21,6 +21,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
 
 #include "core/logging.h"
 
@@ -102,7 +104,85 @@ bool is_disconnect(const beast::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == net::error::eof ||
          ec == beast::error::timeout || ec == net::error::operation_aborted ||
          ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-         ec == net::error::bad_descriptor;
+         ec == net::error::bad_descriptor || ec == net::ssl::error::stream_truncated;
+}
+
+// A connection's byte stream: plain TCP, or TLS over TCP. It offers the
+// async_read_some/async_write_some pair that Beast's HTTP functions need and
+// gives the TCP layer (transport()) for timeouts and shutdown, so the session code is the
+// same for both.
+class Stream {
+ public:
+  using executor_type = beast::tcp_stream::executor_type;
+
+  Stream(tcp::socket socket, net::ssl::context* tls) {
+    if (tls != nullptr) {
+      tls_.emplace(std::move(socket), *tls);
+    } else {
+      plain_.emplace(std::move(socket));
+    }
+  }
+
+  bool is_tls() const { return tls_.has_value(); }
+
+  beast::tcp_stream& transport() { return tls_ ? tls_->next_layer() : *plain_; }
+
+  executor_type get_executor() { return transport().get_executor(); }
+
+  template <typename Buffers, typename Handler>
+  void async_read_some(const Buffers& buffers, Handler&& handler) {
+    if (tls_) {
+      tls_->async_read_some(buffers, std::forward<Handler>(handler));
+    } else {
+      plain_->async_read_some(buffers, std::forward<Handler>(handler));
+    }
+  }
+
+  template <typename Buffers, typename Handler>
+  void async_write_some(const Buffers& buffers, Handler&& handler) {
+    if (tls_) {
+      tls_->async_write_some(buffers, std::forward<Handler>(handler));
+    } else {
+      plain_->async_write_some(buffers, std::forward<Handler>(handler));
+    }
+  }
+
+  // REQUIRES: is_tls().
+  template <typename Handler>
+  void async_handshake(Handler&& handler) {
+    tls_->async_handshake(net::ssl::stream_base::server, std::forward<Handler>(handler));
+  }
+
+ private:
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+};
+
+// Builds the server's TLS context: TLS 1.2 or newer, the certificate chain
+// and key from PEM files. Errors name the file and the cause.
+Result<std::unique_ptr<net::ssl::context>> make_tls_context(const std::string& cert_file,
+                                                            const std::string& key_file) {
+  auto context = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  context->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                       net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  beast::error_code ec;
+  context->use_certificate_chain_file(cert_file, ec);
+  if (ec) {
+    return invalid_argument("cannot load the TLS certificate chain from " + cert_file + ": " +
+                            ec.message() + "; expected a PEM file");
+  }
+  context->use_private_key_file(key_file, net::ssl::context::pem, ec);
+  if (ec) {
+    return invalid_argument("cannot load the TLS private key from " + key_file + ": " +
+                            ec.message() + "; expected an unencrypted PEM key");
+  }
+  if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+    return invalid_argument("the TLS private key in " + key_file +
+                            " does not match the certificate in " + cert_file);
+  }
+  return context;
 }
 
 Response plain_error(int status, std::string_view code, std::string message) {
@@ -145,6 +225,9 @@ class Server::Impl {
 
   const ServerOptions& options() const { return options_; }
 
+  // Null when the server speaks plain HTTP.
+  net::ssl::context* tls_context() const { return tls_context_.get(); }
+
   bool stopping() const { return stopping_.load(); }
 
   WorkerPool& pool() { return *pool_; }
@@ -169,6 +252,7 @@ class Server::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_guard_;
   std::vector<std::thread> io_threads_;
   std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<net::ssl::context> tls_context_;
   uint16_t port_ = 0;
 
   std::atomic<bool> stopping_{false};
@@ -186,9 +270,10 @@ namespace server_internal {
 // and posts the response back to the strand.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Server::Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
+  Session(Server::Impl& server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket), server.tls_context()) {
     beast::error_code ec;
-    tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+    tcp::endpoint remote = stream_.transport().socket().remote_endpoint(ec);
     if (!ec) {
       remote_address_ = remote.address().to_string() + ":" + std::to_string(remote.port());
     }
@@ -201,8 +286,13 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void start() {
-    net::dispatch(stream_.get_executor(),
-                  [self = shared_from_this()] { self->wait_for_request(); });
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->stream_.is_tls()) {
+        self->handshake();
+      } else {
+        self->wait_for_request();
+      }
+    });
   }
 
   // Closes the connection unless a request is being handled or its response written;
@@ -222,6 +312,20 @@ class Session : public std::enable_shared_from_this<Session> {
   static constexpr std::chrono::milliseconds kMaxLingerTime = std::chrono::seconds(2);
   static constexpr size_t kMaxLingerBytes = 4 * 1024 * 1024;
 
+  // The handshake must finish within the read timeout, like a request.
+  void handshake() {
+    state_ = State::kReading;
+    stream_.transport().expires_after(server_.options().read_timeout);
+    stream_.async_handshake([self = shared_from_this()](beast::error_code ec) {
+      if (ec) {
+        logger().debug("TLS handshake with {} failed: {}", self->remote_address_, ec.message());
+        self->close();
+        return;
+      }
+      self->wait_for_request();
+    });
+  }
+
   void wait_for_request() {
     if (server_.stopping()) {
       close();
@@ -240,7 +344,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     // The idle timeout covers the wait for the first byte; the read timeout
     // then covers the whole request.
-    stream_.expires_after(server_.options().idle_timeout);
+    stream_.transport().expires_after(server_.options().idle_timeout);
     stream_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](beast::error_code ec, size_t bytes) {
                               self->on_first_bytes(ec, bytes);
@@ -259,7 +363,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_header() {
     state_ = State::kReading;
     started_at_ = SteadyClock::now();
-    stream_.expires_after(server_.options().read_timeout);
+    stream_.transport().expires_after(server_.options().read_timeout);
     bhttp::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
@@ -295,7 +399,7 @@ class Session : public std::enable_shared_from_this<Session> {
       on_read_error(ec);
       return;
     }
-    stream_.expires_never();
+    stream_.transport().expires_never();
     handle_request(parser_->release());
   }
 
@@ -401,7 +505,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     // A client that does not read its response is cut off like a slow sender.
-    stream_.expires_after(server_.options().read_timeout);
+    stream_.transport().expires_after(server_.options().read_timeout);
     bhttp::async_write(stream_, *message,
                        [self = shared_from_this(), message](beast::error_code ec, size_t) {
                          self->on_write(ec, message->keep_alive());
@@ -430,8 +534,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void linger() {
     state_ = State::kLingering;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(
+    stream_.transport().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.transport().expires_after(
         std::min<std::chrono::milliseconds>(server_.options().read_timeout, kMaxLingerTime));
     discard_input();
   }
@@ -455,12 +559,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     state_ = State::kClosed;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    stream_.transport().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.transport().close();
   }
 
   Server::Impl& server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   State state_ = State::kWaiting;
@@ -489,6 +593,9 @@ Status Server::Impl::validate_options() const {
   if (options_.max_header_bytes < 1 || options_.max_header_bytes > UINT32_MAX) {
     return invalid_argument("server option max_header_bytes must be between 1 and 2^32-1");
   }
+  if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
+    return invalid_argument("server options tls_cert_file and tls_key_file must be set together");
+  }
   if (options_.read_timeout.count() <= 0 || options_.idle_timeout.count() <= 0) {
     return invalid_argument("server options read_timeout and idle_timeout must be positive");
   }
@@ -503,6 +610,10 @@ Status Server::Impl::start() {
     }
   }
   FLOECAT_RETURN_IF_ERROR(validate_options());
+  if (!options_.tls_cert_file.empty()) {
+    FLOECAT_ASSIGN_OR_RETURN(tls_context_,
+                             make_tls_context(options_.tls_cert_file, options_.tls_key_file));
+  }
 
   std::string address = options_.host + ":" + std::to_string(options_.port);
   beast::error_code ec;
@@ -540,8 +651,9 @@ Status Server::Impl::start() {
   for (int i = 0; i < options_.io_threads; ++i) {
     io_threads_.emplace_back([this] { ioc_.run(); });
   }
-  logger().info("HTTP server listening on {}:{} ({} I/O threads, {} workers)", host, port_,
-                options_.io_threads, options_.worker_threads);
+  logger().info("{} server listening on {}:{} ({} I/O threads, {} workers)",
+                tls_context_ ? "HTTPS" : "HTTP", host, port_, options_.io_threads,
+                options_.worker_threads);
   return Status::ok_status();
 }
 

@@ -331,6 +331,7 @@ class MiddlewareTest : public AuthTest {
     router_.add("GET", "/iceberg/v1/config", echo);
     router_.add("GET", "/iceberg/v1/{prefix}/namespaces", echo);
     router_.add("GET", "/unclassified", echo);
+    router_.add("POST", "/api/v1/accounts/{account}/storage-authorities:resolve", echo);
     add_token_routes(router_, *tokens_);
     router_.set_middleware(authenticator_->middleware());
 
@@ -475,6 +476,19 @@ TEST_F(MiddlewareTest, AuditRecordsRefusalsAndAdminActions) {
   text << in.rdbuf();
   EXPECT_EQ(text.str().find(acme_["token"].get<std::string>()), std::string::npos);
   EXPECT_EQ(text.str().find(admin_token_), std::string::npos);
+}
+
+TEST_F(MiddlewareTest, AuditRecordsVendOnly) {
+  std::string resolve = "/api/v1/accounts/acme/storage-authorities:resolve";
+  send("POST", resolve, acme_["token"], R"({"location": "s3://b/t"})");
+  send("POST", resolve, acme_["token"], R"({"location": "s3://b/t", "include_credentials": true})");
+  std::vector<json> lines = audit_lines();
+  ASSERT_EQ(lines.size(), 1u) << "a resolve without credentials is not a vend";
+  EXPECT_EQ(lines[0]["action"], "vend");
+  EXPECT_EQ(lines[0]["account_id"], "acme");
+  EXPECT_EQ(lines[0]["token_id"], acme_["id"]);
+  EXPECT_EQ(lines[0]["resource"], resolve);
+  EXPECT_EQ(lines[0]["outcome"], "ok");
 }
 
 TEST(RouteAccess, ClassifiesKnownRoutes) {
