@@ -34,7 +34,7 @@ Status check_name(std::string_view field, std::string_view name);
 // Iceberg namespaces of an account, stored as records of kind "namespace"
 // whose id is the 0x1F-joined name and whose body is
 // {"namespace": [...], "properties": {...}}. A namespace can only be
-// created under an existing parent and dropped when it holds no namespace
+// created under an existing parent and dropped when it contains no namespace
 // or table. Thread-safe when the record store is.
 class NamespaceService {
  public:
@@ -51,7 +51,7 @@ class NamespaceService {
   // missing parent.
   Result<nlohmann::json> list(std::string_view account_id,
                               const std::optional<NamespaceName>& parent);
-  // Errors: kNotFound, kFailedPrecondition when it still holds a namespace
+  // Errors: kNotFound, kFailedPrecondition when it still contains a namespace
   // or a table.
   Status remove(std::string_view account_id, const NamespaceName& name);
   // Returns ok when the namespace exists, kNotFound naming it otherwise.

@@ -12,7 +12,7 @@
 
 namespace floecat::catalog {
 
-// What registering a table stores.
+// The fields stored when a table is registered.
 struct TableRegistration {
   NamespaceName namespace_name;
   std::string name;

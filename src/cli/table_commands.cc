@@ -75,7 +75,7 @@ std::string table_path(const TableCommand& options) {
       namespace_segment(options.namespace_name), percent_encode_segment(options.name));
 }
 
-// Prints the error of an Iceberg answer ({"error": {"message", "type"}}).
+// Prints the error of an Iceberg response ({"error": {"message", "type"}}).
 int report_iceberg_error(const ApiResponse& response) {
   std::string message = "HTTP " + std::to_string(response.status);
   if (response.body.is_object() && response.body.contains("error") &&

@@ -16,7 +16,7 @@ using nlohmann::json;
 constexpr std::string_view kBase = "/iceberg/v1";
 constexpr std::string_view kDelegationHeader = "X-Iceberg-Access-Delegation";
 
-// Which resource a 404 is about, for the Iceberg error type.
+// The resource a 404 refers to, which picks the Iceberg error type.
 enum class Subject { kCatalog, kNamespace, kTable };
 
 std::string error_type(StatusCode code, Subject subject) {
@@ -403,8 +403,11 @@ class IcebergApi {
                    {"config", client_config(ref, stored)}};
     if (delegation.vended_credentials) {
       Result<json> credential = vend(ref, stored);
-      if (!credential.ok())
+      if (!credential.ok()) {
+        logger().warn("vending for table {} in account {} failed: {}", ref.name, ref.account,
+                      credential.status());
         return iceberg_error(credential.status(), Subject::kTable);
+      }
       for (const auto& [key, value] : (*credential)["config"].items()) {
         result["config"][key] = value;
       }

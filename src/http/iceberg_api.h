@@ -10,7 +10,7 @@
 
 namespace floecat::http {
 
-// What a client asked for in X-Iceberg-Access-Delegation.
+// The access mechanisms a client requested in X-Iceberg-Access-Delegation.
 struct AccessDelegation {
   bool vended_credentials = false;
   bool remote_signing = false;
@@ -27,7 +27,7 @@ Result<AccessDelegation> parse_access_delegation(std::string_view header);
 // namespaces (create, list, load, HEAD, drop), tables (register, list,
 // load, HEAD, drop) and GET .../tables/{table}/credentials, with the
 // account id as the catalog prefix. `vendor` may be null, and then
-// registering and vending answer 503. Errors use the Iceberg error model
+// registering and vending return 503. Errors use the Iceberg error model
 // {"error": {"message", "type", "code"}}. `catalog` and `vendor` must
 // outlive the router.
 void add_iceberg_routes(Router& router,
