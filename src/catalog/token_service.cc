@@ -199,6 +199,20 @@ Result<bool> TokenService::has_active_admin() {
   return false;
 }
 
+Result<int> TokenService::revoke_admins() {
+  FLOECAT_ASSIGN_OR_RETURN(std::vector<records::Record> tokens,
+                           records_.list(kTokenKind, kTokenOwner));
+  int revoked = 0;
+  for (const records::Record& record : tokens) {
+    json body = json::parse(record.body, nullptr, false);
+    if (body.is_object() && body.value("admin", false) && !body.contains("revoked_at_ms")) {
+      FLOECAT_RETURN_IF_ERROR(revoke(record.id));
+      ++revoked;
+    }
+  }
+  return revoked;
+}
+
 Result<json> TokenService::list() {
   FLOECAT_ASSIGN_OR_RETURN(std::vector<records::Record> tokens,
                            records_.list(kTokenKind, kTokenOwner));

@@ -84,6 +84,9 @@ class TokenService {
   // Returns true when an admin token that is not revoked exists.
   Result<bool> has_active_admin();
 
+  // Revokes every admin token that is not revoked yet; returns how many.
+  Result<int> revoke_admins();
+
   // Returns {"tokens": [{"id", "account_id", "admin", "description",
   // "created_at", "revoked", "revoked_at"}]} ordered by id.
   Result<nlohmann::json> list();

@@ -106,6 +106,35 @@ void add_token_commands(CLI::App& app, int& exit_code) {
         finish(*revoke, call_api(revoke->api, "DELETE",
                                  "/api/v1/tokens/" + percent_encode_segment(*id), std::nullopt));
   });
+
+  auto reset = std::make_shared<StoreOptions>();
+  CLI::App* a = group->add_subcommand(
+      "reset-admin",
+      "Revoke every admin token and write a new one to <data-dir>/admin-token (opens the "
+      "records store directly)");
+  add_store_options(*a, *reset);
+  a->callback([reset, &exit_code] {
+    Status status = reset_admin_token(reset->data_dir);
+    exit_code = status.ok() ? 0 : report_error(status);
+  });
+}
+
+Status reset_admin_token(const std::string& data_dir) {
+  // open_records would create an empty store, which has no admin to reset.
+  std::string records_path = data_dir + "/records.db";
+  if (::access(records_path.c_str(), F_OK) != 0) {
+    return not_found(
+        fmt::format("no records store at {}; pass the server's --data-dir", records_path));
+  }
+  FLOECAT_ASSIGN_OR_RETURN(std::unique_ptr<records::RecordStore> records, open_records(data_dir));
+  catalog::TokenService tokens(*records, SystemClock::instance());
+  FLOECAT_ASSIGN_OR_RETURN(int revoked, tokens.revoke_admins());
+  std::string path = data_dir + "/admin-token";
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return unavailable(fmt::format("cannot remove {}: {}", path, std::strerror(errno)));
+  }
+  std::cerr << fmt::format("floecat: revoked {} admin token(s)\n", revoked);
+  return bootstrap_admin_token(tokens, path);
 }
 
 Status bootstrap_admin_token(catalog::TokenService& tokens, const std::string& path) {

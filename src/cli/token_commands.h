@@ -19,6 +19,11 @@ namespace floecat::cli {
 // token routes.
 void add_token_commands(CLI::App& app, int& exit_code);
 
+// Revokes every admin token in the records store under `data_dir` and
+// writes a new one to <data-dir>/admin-token, replacing the file. A running
+// server stops accepting the old token within its token cache time.
+Status reset_admin_token(const std::string& data_dir);
+
 // Creates the admin token on the first start of `serve`: when the record
 // store holds no admin token that is not revoked, creates one, writes it to
 // `path` (created with O_EXCL and mode 0600) and prints it once on standard

@@ -309,6 +309,23 @@ TEST_F(AuthTest, AdminTokenIsListedWithoutSecret) {
   EXPECT_EQ(text.find("hash"), std::string::npos);
 }
 
+TEST_F(AuthTest, RevokeAdminsLeavesAccountTokens) {
+  auto admin = tokens_->create_admin("first");
+  ASSERT_TRUE(admin.ok());
+  json account = create_token("acme");
+  auto revoked = tokens_->revoke_admins();
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_EQ(*revoked, 1);
+  EXPECT_FALSE(tokens_->verify(admin->expose()).ok());
+  EXPECT_TRUE(tokens_->verify(account["token"].get<std::string>()).ok());
+  auto has = tokens_->has_active_admin();
+  ASSERT_TRUE(has.ok());
+  EXPECT_FALSE(*has);
+  auto again = tokens_->revoke_admins();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+}
+
 // ---- the Router middleware ----------------------------------------------
 
 class MiddlewareTest : public AuthTest {

@@ -319,6 +319,31 @@ class AdminTokenLifecycleTest(unittest.TestCase):
         finally:
             server.cleanup()
 
+    def test_reset_admin_replaces_token(self):
+        server = FloecatServer()
+        try:
+            server.start()
+            old = server.admin_token
+            server.stop()
+            reset = run_cli(["token", "reset-admin"], data_dir=server.data_dir)
+            self.assertIn(b"revoked 1 admin token", reset.stderr)
+            server.start()
+            new = server.admin_token
+            self.assertNotEqual(new, old)
+            self.assertEqual(server.request("GET", "/api/v1/accounts", token=new).status, 200)
+            self.assertEqual(server.request("GET", "/api/v1/accounts", token=old).status, 401)
+        finally:
+            server.cleanup()
+
+    def test_reset_admin_needs_existing_store(self):
+        data_dir = tempfile.mkdtemp(prefix="floecat-auth-empty-")
+        try:
+            result = run_cli(["token", "reset-admin"], data_dir=data_dir, check=False)
+            self.assertEqual(result.returncode, 4, result.stderr)
+            self.assertFalse(os.path.exists(os.path.join(data_dir, "admin-token")))
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
     def test_stale_token_file_blocks_start(self):
         data_dir = tempfile.mkdtemp(prefix="floecat-auth-stale-")
         try:
