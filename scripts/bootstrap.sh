@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config ccache git
-  libssl-dev libcurl4-openssl-dev
+  libssl-dev libcurl4-openssl-dev openssl
   libboost-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev
   libsqlite3-dev libsqlitecpp-dev sqlite3
