@@ -25,14 +25,14 @@ void add_token_commands(CLI::App& app, int& exit_code);
 Status reset_admin_token(const std::string& data_dir);
 
 // Creates the admin token on the first start of `serve`: when the record
-// store holds no admin token that is not revoked, creates one, writes it to
+// store contains no admin token that is not revoked, creates one, writes it to
 // `path` (created with O_EXCL and mode 0600) and prints it once on standard
 // error. An existing file at `path` is an error telling the operator to
 // remove it, because it cannot belong to this store's admin token.
 Status bootstrap_admin_token(catalog::TokenService& tokens, const std::string& path);
 
-// What `serve` needs for authentication and the audit log, in the order
-// they must be destroyed (last member first).
+// Authentication and audit state of `serve`. Members are destroyed last
+// first, so each outlives the members declared after it that refer to it.
 struct ServeAuth {
   std::unique_ptr<http::AuditLog> audit;
   // The secrets store to give the catalog, so its secret operations are

@@ -349,6 +349,9 @@ class MiddlewareTest : public AuthTest {
     router_.add("GET", "/iceberg/v1/{prefix}/namespaces", echo);
     router_.add("GET", "/unclassified", echo);
     router_.add("POST", "/api/v1/accounts/{account}/storage-authorities:resolve", echo);
+    router_.add("GET", "/iceberg/v1/{prefix}/namespaces/{namespace}/tables/{table}", echo);
+    router_.add("GET", "/iceberg/v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials",
+                echo);
     add_token_routes(router_, *tokens_);
     router_.set_middleware(authenticator_->middleware());
 
@@ -506,6 +509,24 @@ TEST_F(MiddlewareTest, AuditRecordsVendOnly) {
   EXPECT_EQ(lines[0]["token_id"], acme_["id"]);
   EXPECT_EQ(lines[0]["resource"], resolve);
   EXPECT_EQ(lines[0]["outcome"], "ok");
+}
+
+TEST_F(MiddlewareTest, AuditRecordsIcebergVends) {
+  std::string table = "/iceberg/v1/acme/namespaces/sales/tables/orders";
+  send("GET", table, acme_["token"]);
+  Request delegated;
+  delegated.method = "GET";
+  delegated.raw_path = table;
+  delegated.headers["Authorization"] = "Bearer " + acme_["token"].get<std::string>();
+  delegated.headers["X-Iceberg-Access-Delegation"] = "vended-credentials";
+  router_.dispatch(delegated);
+  send("GET", table + "/credentials", acme_["token"]);
+  std::vector<json> lines = audit_lines();
+  ASSERT_EQ(lines.size(), 2u) << "a load without delegation is not a vend";
+  EXPECT_EQ(lines[0]["action"], "vend");
+  EXPECT_EQ(lines[0]["resource"], table);
+  EXPECT_EQ(lines[1]["action"], "vend");
+  EXPECT_EQ(lines[1]["resource"], table + "/credentials");
 }
 
 TEST(RouteAccess, ClassifiesKnownRoutes) {
