@@ -1,5 +1,6 @@
 #include "catalog/json_fields.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include <fmt/format.h>
@@ -11,6 +12,41 @@ namespace floecat::catalog::internal {
 namespace {
 
 constexpr std::size_t kMaxDisplayNameBytes = 256;
+
+// Deepest nesting of arrays and objects a request body may have; the
+// documents this API accepts nest at most 4 levels. The services walk
+// documents recursively (merge_patch, wipe_json_strings), so an unbounded
+// depth would overflow a worker thread's stack.
+constexpr std::size_t kMaxJsonDepth = 32;
+
+// Returns the deepest nesting of '[' and '{' outside string literals. The
+// scan ignores syntax errors, which the parser reports afterwards.
+std::size_t json_nesting_depth(std::string_view text) {
+  std::size_t depth = 0;
+  std::size_t max_depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return max_depth;
+}
 
 std::string_view json_type_name(const nlohmann::json& value) {
   if (value.is_string()) {
@@ -34,12 +70,19 @@ std::string_view json_type_name(const nlohmann::json& value) {
 }  // namespace
 
 Result<nlohmann::json> parse_body_object(std::string_view body) {
+  if (json_nesting_depth(body) > kMaxJsonDepth) {
+    return invalid_argument(fmt::format(
+        "request body nests arrays and objects more than {} levels deep", kMaxJsonDepth));
+  }
   nlohmann::json value;
   try {
     value = nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& error) {
     return invalid_argument(
         fmt::format("request body is not valid JSON: syntax error at byte {}", error.byte));
+  } catch (const nlohmann::json::out_of_range&) {
+    // The parser raises this for a number beyond the range of a double, such as 1e999.
+    return invalid_argument("request body is not valid JSON: a number is too large");
   }
   if (!value.is_object()) {
     return invalid_argument(

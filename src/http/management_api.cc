@@ -1,5 +1,6 @@
 #include "http/management_api.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -13,15 +14,70 @@ namespace {
 
 using nlohmann::json;
 
+// Returns true when `text` is well-formed UTF-8 (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF).
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t code_point = 0;
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    }
+    if (byte >= 0xc2 && byte <= 0xdf) {
+      length = 2;
+      code_point = byte & 0x1f;
+    } else if (byte >= 0xe0 && byte <= 0xef) {
+      length = 3;
+      code_point = byte & 0x0f;
+    } else if (byte >= 0xf0 && byte <= 0xf4) {
+      length = 4;
+      code_point = byte & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) {
+      return false;
+    }
+    for (std::size_t k = 1; k < length; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) {
+        return false;
+      }
+      code_point = (code_point << 6) | (next & 0x3f);
+    }
+    bool overlong = (length == 3 && code_point < 0x800) || (length == 4 && code_point < 0x10000);
+    bool surrogate = code_point >= 0xd800 && code_point <= 0xdfff;
+    if (overlong || surrogate || code_point > 0x10ffff) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 // Path parameters name a resource by id (or, for connectors and storage
-// authorities, by display name). Either way a blank value or one holding
-// '/' (sent encoded as %2F) never reaches the services.
+// authorities, by display name). Either way a blank value, one holding '/'
+// (sent encoded as %2F), a control character or bytes that are not UTF-8
+// never reaches the services.
 Status check_path_param(std::string_view field, std::string_view value) {
   if (is_blank(value)) {
     return invalid_argument(fmt::format("{} in the path must not be blank", field));
   }
   if (value.find('/') != std::string_view::npos) {
     return invalid_argument(fmt::format("{} in the path must not contain '/'", field));
+  }
+  if (!is_valid_utf8(value)) {
+    return invalid_argument(fmt::format("{} in the path must be percent-encoded UTF-8", field));
+  }
+  for (char c : value) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      return invalid_argument(
+          fmt::format("{} in the path must not contain control characters", field));
+    }
   }
   return Status();
 }
