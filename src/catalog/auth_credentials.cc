@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "catalog/json_fields.h"
+#include "catalog/property_guard.h"
 #include "core/ids.h"
 
 namespace floecat::catalog {
@@ -215,6 +216,11 @@ const CredentialTypeSchema* find_credential_schema(std::string_view type) {
 }
 
 bool is_sensitive_map_key(std::string_view key) {
+  // Every key refused in plain properties ("passwd", "passphrase", ...) is
+  // masked too, so that no key is too secret to store yet shown in clear.
+  if (is_forbidden_property_key(key)) {
+    return true;
+  }
   std::string lower = internal::to_lower(key);
   for (std::string_view part : kSensitiveKeyParts) {
     if (lower.find(part) != std::string::npos) {

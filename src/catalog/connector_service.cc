@@ -12,6 +12,48 @@ namespace {
 
 using nlohmann::json;
 
+// Checks that a connector URI carries no secret: credentials in the user
+// info or in a query parameter would be stored in the record and returned
+// in every response.
+Status check_uri(std::string_view uri) {
+  for (char c : uri) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) {
+      return invalid_argument("uri must not contain whitespace or control characters");
+    }
+  }
+  std::size_t scheme_end = uri.find("://");
+  std::size_t authority_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  std::size_t authority_end = uri.find_first_of("/?#", authority_start);
+  std::string_view authority = uri.substr(authority_start, authority_end == std::string_view::npos
+                                                               ? std::string_view::npos
+                                                               : authority_end - authority_start);
+  if (authority.find('@') != std::string_view::npos) {
+    return invalid_argument(
+        "uri must not contain a user name or password (user:password@host); put credentials "
+        "in auth.credentials instead");
+  }
+  std::size_t query_start = uri.find('?');
+  if (query_start == std::string_view::npos) {
+    return Status::ok_status();
+  }
+  std::string_view query = uri.substr(query_start + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    std::string_view name = pair.substr(0, pair.find('='));
+    if (is_forbidden_property_key(name)) {
+      return invalid_argument(
+          fmt::format("uri query parameter \"{}\" looks like a secret; put it in "
+                      "auth.credentials instead",
+                      name));
+    }
+  }
+  return Status::ok_status();
+}
+
 Result<json> validate_auth(const json& auth) {
   if (!auth.is_object()) {
     return invalid_argument("auth must be an object");
@@ -59,9 +101,7 @@ Result<json> validate_connector(const json& document) {
   stored["kind"] = lower_kind;
 
   FLOECAT_ASSIGN_OR_RETURN(std::string uri, internal::required_string(document, "", "uri"));
-  if (trim(uri) != uri || uri.find_first_of(" \t\r\n") != std::string::npos) {
-    return invalid_argument("uri must not contain whitespace");
-  }
+  FLOECAT_RETURN_IF_ERROR(check_uri(uri));
   stored["uri"] = uri;
 
   FLOECAT_ASSIGN_OR_RETURN(std::optional<std::string> description,

@@ -15,7 +15,7 @@ namespace {
 constexpr std::string_view kSecretTokens[] = {
     "authorization", "bearer",     "secret",       "password",     "passwd",    "credential",
     "credentials",   "jwt",        "assertion",    "apikey",       "accesskey", "secretkey",
-    "privatekey",    "passphrase", "clientsecret", "sessiontoken",
+    "privatekey",    "passphrase", "clientsecret", "sessiontoken", "cookie",
 };
 
 // Two-token sequences that name secret material.
