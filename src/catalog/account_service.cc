@@ -1,6 +1,7 @@
 #include "catalog/account_service.h"
 
 #include <chrono>
+#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
@@ -82,6 +83,9 @@ Status AccountService::check_exists(std::string_view account_id) {
 }
 
 Status AccountService::remove(std::string_view account_id) {
+  // Writers to the account's resources hold this lock shared, so none of them
+  // can add a record or a secret behind the listings below.
+  std::unique_lock account_guard(internal::account_lock(account_id));
   FLOECAT_RETURN_IF_ERROR(internal::check_account_exists(records_, account_id));
 
   std::size_t removed_records = 0;

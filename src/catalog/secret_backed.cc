@@ -1,6 +1,9 @@
 #include "catalog/secret_backed.h"
 
+#include <array>
 #include <chrono>
+#include <functional>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -78,6 +81,30 @@ void attach_secret(json& stored,
   stored[kMaskedCredentialsMember] = credentials.masked_json();
 }
 
+// Returns the mutex that serializes writes to one resource. Without it, a
+// failed credential update that ran next to another update or a delete of
+// the same resource could restore a payload that the other update replaced,
+// or re-create the secret of a record that was just deleted.
+// NOTE: the lock covers this process only; two servers on one store can
+// still interleave these writes.
+std::mutex& resource_mutex(std::string_view record_kind,
+                           std::string_view account_id,
+                           std::string_view id) {
+  static std::array<std::mutex, 64> mutexes;
+  std::size_t hash =
+      std::hash<std::string>{}(fmt::format("{}\n{}\n{}", record_kind, account_id, id));
+  return mutexes[hash % mutexes.size()];
+}
+
+// Returns the mutex held from a conflict check to the write it allows, so
+// that two creates of one account cannot both pass the check (two storage
+// authorities with one prefix, say).
+std::mutex& conflict_mutex(std::string_view record_kind, std::string_view account_id) {
+  static std::array<std::mutex, 64> mutexes;
+  std::size_t hash = std::hash<std::string>{}(fmt::format("{}\n{}", record_kind, account_id));
+  return mutexes[hash % mutexes.size()];
+}
+
 std::string format_ms(std::int64_t ms) {
   return format_rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
 }
@@ -96,6 +123,11 @@ SecretBackedResources::SecretBackedResources(secrets::SecretsStore& secrets,
                                              records::RecordStore& records,
                                              ResourceKind kind)
     : secrets_(secrets), records_(records), kind_(std::move(kind)) {}
+
+std::shared_mutex& account_lock(std::string_view account_id) {
+  static std::array<std::shared_mutex, 64> locks;
+  return locks[std::hash<std::string_view>{}(account_id) % locks.size()];
+}
 
 Status check_account_exists(records::RecordStore& records, std::string_view account_id) {
   if (is_blank(account_id)) {
@@ -150,13 +182,16 @@ json SecretBackedResources::to_response(const records::Record& record) const {
 }
 
 Result<json> SecretBackedResources::create(std::string_view account_id, std::string_view body) {
+  std::shared_lock account_guard(account_lock(account_id));
   FLOECAT_RETURN_IF_ERROR(check_account_exists(records_, account_id));
   FLOECAT_ASSIGN_OR_RETURN(json document, parse_body_object(body));
   FLOECAT_ASSIGN_OR_RETURN(ExtractedCredentials extracted, extract_credentials(document, kind_));
   FLOECAT_ASSIGN_OR_RETURN(json stored, kind_.validate(document));
 
   std::string id = new_uuid();
+  std::unique_lock<std::mutex> conflict_guard;
   if (kind_.check_conflicts) {
+    conflict_guard = std::unique_lock(conflict_mutex(kind_.record_kind, account_id));
     FLOECAT_RETURN_IF_ERROR(kind_.check_conflicts(account_id, id, stored));
   }
 
@@ -214,8 +249,14 @@ Result<json> SecretBackedResources::update(std::string_view account_id,
                                            std::string_view id_or_name,
                                            std::string_view body,
                                            std::optional<std::string_view> if_match) {
+  std::shared_lock account_guard(account_lock(account_id));
   FLOECAT_RETURN_IF_ERROR(check_account_exists(records_, account_id));
-  FLOECAT_ASSIGN_OR_RETURN(records::Record current, find_record(account_id, id_or_name));
+  FLOECAT_ASSIGN_OR_RETURN(records::Record found, find_record(account_id, id_or_name));
+  std::lock_guard lock(resource_mutex(kind_.record_kind, account_id, found.id));
+  // Read again under the lock: a write that held it may have changed or
+  // deleted the record since the lookup.
+  FLOECAT_ASSIGN_OR_RETURN(records::Record current,
+                           records_.get(kind_.record_kind, account_id, found.id));
   std::int64_t expected_version = current.version;
   if (if_match.has_value()) {
     FLOECAT_ASSIGN_OR_RETURN(expected_version, records::version_from_etag(*if_match));
@@ -238,7 +279,9 @@ Result<json> SecretBackedResources::update(std::string_view account_id,
   json document = public_document(current_body);
   document.merge_patch(patch);
   FLOECAT_ASSIGN_OR_RETURN(json stored, kind_.validate(document));
+  std::unique_lock<std::mutex> conflict_guard;
   if (kind_.check_conflicts) {
+    conflict_guard = std::unique_lock(conflict_mutex(kind_.record_kind, account_id));
     FLOECAT_RETURN_IF_ERROR(kind_.check_conflicts(account_id, current.id, stored));
   }
 
@@ -302,8 +345,10 @@ Result<json> SecretBackedResources::update(std::string_view account_id,
 Status SecretBackedResources::remove(std::string_view account_id,
                                      std::string_view id_or_name,
                                      std::optional<std::string_view> if_match) {
+  std::shared_lock account_guard(account_lock(account_id));
   FLOECAT_RETURN_IF_ERROR(check_account_exists(records_, account_id));
   FLOECAT_ASSIGN_OR_RETURN(records::Record record, find_record(account_id, id_or_name));
+  std::lock_guard lock(resource_mutex(kind_.record_kind, account_id, record.id));
   std::optional<std::int64_t> expected_version;
   if (if_match.has_value()) {
     FLOECAT_ASSIGN_OR_RETURN(expected_version, records::version_from_etag(*if_match));

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,6 +82,12 @@ class SecretBackedResources {
 
 // Returns ok when the account record exists, kNotFound naming it otherwise.
 Status check_account_exists(records::RecordStore& records, std::string_view account_id);
+
+// Returns the lock that orders the writes to an account's resources (held
+// shared) against the deletion of the account (held exclusive), so that no
+// record or secret is written into an account while it is being deleted.
+// NOTE: the lock covers this process only.
+std::shared_mutex& account_lock(std::string_view account_id);
 
 // Returns the stored body without the members that refer to the secret.
 nlohmann::json public_document(const nlohmann::json& stored);
