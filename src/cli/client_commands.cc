@@ -1,5 +1,6 @@
 #include "cli/client_commands.h"
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -42,10 +43,11 @@ struct CredentialOptions {
   bool given() const { return !type.empty() || !fields.empty() || !headers.empty(); }
 };
 
-void add_credential_options(CLI::App& command, CredentialOptions& options) {
+void add_credential_options(CLI::App& command,
+                            CredentialOptions& options,
+                            std::string_view credential_types) {
   command.add_option("--cred-type", options.type,
-                     "Credential type: bearer, client, cli, aws, aws-web-identity, "
-                     "aws-assume-role, token-exchange, token-exchange-entra, token-exchange-gcp");
+                     fmt::format("Credential type: {}", credential_types));
   command.add_option("--cred", options.fields,
                      "Credential field or property, key=value (repeatable); fields the type "
                      "defines go to the credential, other keys to its properties");
@@ -251,6 +253,7 @@ struct ResourceSpec {
   std::vector<FlagSpec> integers;
   std::vector<FlagSpec> maps;
   std::vector<const char*> required_on_create;  // flags
+  const char* credential_types;                 // the --cred-type values the server accepts
 };
 
 void add_resource_flags(CLI::App& command,
@@ -282,7 +285,7 @@ void add_resource_flags(CLI::App& command,
         [&flags, field = s.field](const std::vector<std::string>& v) { flags.maps[field] = v; },
         s.help);
   }
-  add_credential_options(command, flags.credentials);
+  add_credential_options(command, flags.credentials, spec.credential_types);
   if (!creating) {
     command.add_flag("--clear-credentials", flags.clear_credentials,
                      "Remove the stored credentials (and delete the secret)");
@@ -290,8 +293,11 @@ void add_resource_flags(CLI::App& command,
 }
 
 void add_resource_commands(CLI::App& app, const ResourceSpec& spec, int& exit_code) {
-  CLI::App* group = app.add_subcommand(
-      spec.command, fmt::format("Create, read, update and delete {}s", spec.noun));
+  // "storage-authorities" reads as "storage authorities" in help text.
+  std::string plural = spec.collection;
+  std::replace(plural.begin(), plural.end(), '-', ' ');
+  CLI::App* group =
+      app.add_subcommand(spec.command, fmt::format("Create, read, update and delete {}", plural));
   group->require_subcommand(1);
   auto base_path = [collection = std::string(spec.collection)](const ClientCommand& c) {
     return account_path(c.account) + "/" + collection;
@@ -328,7 +334,7 @@ void add_resource_commands(CLI::App& app, const ResourceSpec& spec, int& exit_co
   });
 
   auto list = std::make_shared<ClientCommand>();
-  CLI::App* l = group->add_subcommand("list", fmt::format("List the {}s of an account", spec.noun));
+  CLI::App* l = group->add_subcommand("list", fmt::format("List the {} of an account", plural));
   add_api_options(*l, *list);
   l->add_option("--account", list->account, "Account id")->required();
   l->callback([=, &exit_code] {
@@ -385,7 +391,9 @@ ResourceSpec connector_spec() {
       {{"--property", "properties", "Connector property key=value (repeatable); no secrets"},
        {"--auth-property", "auth.properties", "Auth property key=value (repeatable); no secrets"},
        {"--header-hint", "auth.header_hints", "Header hint key=value (repeatable); no secrets"}},
-      {"--display-name", "--kind", "--uri"}};
+      {"--display-name", "--kind", "--uri"},
+      "bearer, client, cli, aws, aws-web-identity, aws-assume-role, token-exchange, "
+      "token-exchange-entra, token-exchange-gcp"};
 }
 
 ResourceSpec storage_authority_spec() {
@@ -409,7 +417,8 @@ ResourceSpec storage_authority_spec() {
        {"--path-style-access", "path_style_access", "true or false"}},
       {{"--duration-seconds", "duration_seconds", "Lifetime of minted credentials, 900..43200"}},
       {},
-      {"--display-name", "--location-prefix"}};
+      {"--display-name", "--location-prefix"},
+      "aws, aws-assume-role, aws-web-identity"};
 }
 
 void add_resolve_command(CLI::App& app, int& exit_code) {
