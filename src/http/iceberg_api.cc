@@ -337,8 +337,18 @@ class IcebergApi {
       }
       return authority.status();
     }
-    FLOECAT_ASSIGN_OR_RETURN(std::string text, vendor_->read_object(account, *authority, location));
-    json metadata = json::parse(text, nullptr, false);
+    Result<std::string> text = vendor_->read_object(account, *authority, location);
+    if (!text.ok()) {
+      logger().warn("reading metadata {} for account {} failed: {}", metadata_location, account,
+                    text.status());
+      if (text.status().code() == StatusCode::kNotFound) {
+        // A missing file is bad input to register, not a missing table.
+        return invalid_argument(fmt::format("metadata-location {} does not exist: {}",
+                                            metadata_location, text.status().message()));
+      }
+      return text.status();
+    }
+    json metadata = json::parse(*text, nullptr, false);
     if (metadata.is_discarded() || !metadata.is_object()) {
       return invalid_argument(
           fmt::format("metadata-location {} does not hold a JSON object", metadata_location));
