@@ -10,7 +10,7 @@
 
 namespace floecat::cli {
 
-// Where the client commands send their requests.
+// The server address and token of the client commands.
 struct ApiOptions {
   std::string server = "http://127.0.0.1:8181";
   std::string token;

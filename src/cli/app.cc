@@ -8,8 +8,8 @@
 #include "cli/client_commands.h"
 #include "cli/secrets_commands.h"
 #include "cli/serve_command.h"
-#include "cli/token_commands.h"
 #include "cli/table_commands.h"
+#include "cli/token_commands.h"
 
 namespace floecat::cli {
 

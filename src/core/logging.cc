@@ -4,10 +4,10 @@
 #include <regex>
 #include <vector>
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/dist_sink.h>
-#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 namespace floecat {
@@ -23,8 +23,8 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   // The inner sink formats the lines, so it gets the pattern here.
   void add(std::shared_ptr<spdlog::sinks::sink> sink) {
     std::lock_guard<std::mutex> lock(mutex_);
-    sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        kLogPattern, spdlog::pattern_time_type::utc));
+    sink->set_formatter(
+        std::make_unique<spdlog::pattern_formatter>(kLogPattern, spdlog::pattern_time_type::utc));
     sinks_.push_back(std::move(sink));
   }
 
@@ -35,8 +35,7 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    std::string clean =
-        redact_log_text(std::string_view(msg.payload.data(), msg.payload.size()));
+    std::string clean = redact_log_text(std::string_view(msg.payload.data(), msg.payload.size()));
     spdlog::details::log_msg copy(msg.time, msg.source, msg.logger_name, msg.level, clean);
     for (auto& sink : sinks_) {
       if (sink->should_log(copy.level)) {
@@ -77,7 +76,8 @@ LoggerState& state() {
 Status init_logging(const LogOptions& options) {
   auto level = spdlog::level::from_str(options.level);
   if (level == spdlog::level::off && options.level != "off") {
-    return invalid_argument("log level must be one of trace, debug, info, warn, error, critical, off");
+    return invalid_argument(
+        "log level must be one of trace, debug, info, warn, error, critical, off");
   }
   LoggerState& s = state();
   s.redacting->reset();
@@ -93,9 +93,13 @@ Status init_logging(const LogOptions& options) {
   return Status();
 }
 
-void add_log_sink(std::shared_ptr<spdlog::sinks::sink> sink) { state().redacting->add(std::move(sink)); }
+void add_log_sink(std::shared_ptr<spdlog::sinks::sink> sink) {
+  state().redacting->add(std::move(sink));
+}
 
-spdlog::logger& logger() { return *state().logger; }
+spdlog::logger& logger() {
+  return *state().logger;
+}
 
 std::string redact_log_text(std::string_view text) {
   static const std::regex key_value(

@@ -58,7 +58,7 @@ struct Response {
   static Response no_content();
 
   // The error body {"error": {"code", "message"}} with the HTTP status that
-  // matches status.code(); 503 answers carry Retry-After.
+  // matches status.code(); 503 responses carry Retry-After.
   static Response error(const Status& status);
 };
 

@@ -20,7 +20,7 @@ inline constexpr std::string_view kNamespaceKind = "namespace";
 inline constexpr std::string_view kTableKind = "table";
 
 // One persisted resource. `body` is the resource as JSON text and never
-// holds secret material; records refer to secrets by key name and version.
+// contains secret material; records refer to secrets by key name and version.
 struct Record {
   std::string kind;
   std::string account_id;
@@ -43,7 +43,7 @@ Result<std::int64_t> version_from_etag(std::string_view etag);
 
 // Persistent records with optimistic concurrency. Thread-safe.
 //
-// Errors: kAlreadyExists for a taken id or display name (the message says
+// Errors: kAlreadyExists for a taken id or display name (the message names
 // which), kNotFound, kFailedPrecondition when the expected version does not
 // match, kUnavailable when the database cannot be reached or is busy.
 class RecordStore {
@@ -78,7 +78,7 @@ class RecordStore {
   // owns at least one record, for start-up sweeps.
   virtual Result<std::vector<std::string>> list_accounts() = 0;
 
-  // Checks that the database answers (for /readyz).
+  // Checks that the database responds (for /readyz).
   virtual Status check_ready() = 0;
 };
 

@@ -16,7 +16,7 @@ namespace floecat::secrets {
 // Largest payload a secret may hold, in bytes (the Secrets Manager limit).
 inline constexpr std::size_t kMaxSecretPayloadBytes = 65536;
 
-// Where secret payloads live. Every secret carries the tag
+// The store of secret payloads. Every secret carries the tag
 // AccountId=<account id of its key>.
 //
 // Implementations are thread-safe. Errors use these codes: kInvalidArgument
@@ -48,7 +48,7 @@ class SecretsStore {
   // Returns the tags stored with the secret, or kNotFound.
   virtual Result<std::map<std::string, std::string>> tags(const SecretKey& key) = 0;
 
-  // Checks that the backend answers (for /readyz).
+  // Checks that the backend responds (for /readyz).
   virtual Status check_ready() = 0;
 
   // "local" or "aws".
