@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "catalog/json_fields.h"
+#include "core/endpoint_url.h"
 #include "core/ids.h"
 #include "core/logging.h"
 
@@ -25,20 +26,6 @@ const std::regex kExternalIdPattern(R"(^[A-Za-z0-9_+=,.@:/-]{2,1224}$)");
 const std::regex kRegionPattern(R"(^[a-z0-9-]{1,64}$)");
 
 constexpr std::size_t kMaxRoleArnLength = 2048;
-
-Status check_endpoint(std::string_view field, const std::string& url) {
-  bool has_scheme = url.starts_with("https://") || url.starts_with("http://");
-  bool clean = std::none_of(url.begin(), url.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return byte <= 0x20 || byte == 0x7f;
-  });
-  std::size_t host_start = url.find("://") + 3;
-  if (!has_scheme || !clean || host_start >= url.size() || url[host_start] == '/') {
-    return invalid_argument(
-        fmt::format("{} must be an http:// or https:// URL with a host and no whitespace", field));
-  }
-  return Status::ok_status();
-}
 
 // Copies an optional string member after `check` accepts it.
 template <typename Check>
@@ -103,10 +90,10 @@ Result<json> validate_authority(const json& document) {
       }));
   FLOECAT_RETURN_IF_ERROR(copy_optional_string(
       document, stored, "endpoint",
-      [](const std::string& value) { return check_endpoint("endpoint", value); }));
+      [](const std::string& value) { return check_endpoint_url("endpoint", value); }));
   FLOECAT_RETURN_IF_ERROR(copy_optional_string(
       document, stored, "sts_endpoint",
-      [](const std::string& value) { return check_endpoint("sts_endpoint", value); }));
+      [](const std::string& value) { return check_endpoint_url("sts_endpoint", value); }));
 
   FLOECAT_ASSIGN_OR_RETURN(std::optional<bool> path_style,
                            internal::optional_bool(document, "", "path_style_access"));
