@@ -404,6 +404,16 @@ Status verify_or_write_key_check(SQLite::Database& db,
       path, kLocalKeyEnvVar));
 }
 
+// True when the database contains anything sealed under a master key: the key
+// check value or a secret.
+bool has_sealed_rows(SQLite::Database& db) {
+  SQLite::Statement query(db,
+                          "SELECT EXISTS (SELECT 1 FROM store_meta WHERE meta_key = ?) OR "
+                          "EXISTS (SELECT 1 FROM secrets)");
+  bind_text(query, 1, kKeyCheckMetaKey);
+  return query.executeStep() && query.getColumn(0).getInt() != 0;
+}
+
 Status unseal_failure(const SecretKey& key) {
   return internal_error(fmt::format(
       "secret {} failed authentication: its stored row was altered, copied from another name, "
@@ -415,7 +425,8 @@ Status unseal_failure(const SecretKey& key) {
 
 // ---- LocalSecretsStore ----
 
-Result<SecretBytes> LocalSecretsStore::load_master_key(const LocalSecretsStoreOptions& options) {
+Result<SecretBytes> LocalSecretsStore::load_master_key(const LocalSecretsStoreOptions& options,
+                                                       bool database_has_sealed_rows) {
   if (options.env) {
     std::optional<std::string> value = options.env(std::string(kLocalKeyEnvVar));
     if (value) {
@@ -442,6 +453,15 @@ Result<SecretBytes> LocalSecretsStore::load_master_key(const LocalSecretsStoreOp
     if (existing) {
       return std::move(*existing);
     }
+    if (database_has_sealed_rows) {
+      // A new key could never open the existing rows, and writing one would
+      // hide the loss until the key check fails.
+      return failed_precondition(fmt::format(
+          "master key file {} is missing, but secrets database {} already contains secrets sealed "
+          "under a key; restore the key file from your backup (32 raw bytes, mode 0600) or set "
+          "{} to that key, then start again. A new key is created only for an empty store",
+          options.key_file_path, options.database_path, kLocalKeyEnvVar));
+    }
     FLOECAT_ASSIGN_OR_RETURN(std::optional<SecretBytes> created,
                              create_key_file(options.key_file_path));
     if (created) {
@@ -457,7 +477,6 @@ Result<std::unique_ptr<LocalSecretsStore>> LocalSecretsStore::open(
   if (options.database_path.empty()) {
     return invalid_argument("the local secrets store needs a database path");
   }
-  FLOECAT_ASSIGN_OR_RETURN(SecretBytes master_key, load_master_key(options));
   FLOECAT_RETURN_IF_ERROR(create_database_file(options.database_path));
 
   // secure_delete zeroes deleted pages, so old ciphertexts do not linger.
@@ -466,12 +485,17 @@ Result<std::unique_ptr<LocalSecretsStore>> LocalSecretsStore::open(
                                                            .schema_version = kSchemaVersion,
                                                            .busy_timeout_ms = kBusyTimeoutMs,
                                                            .secure_delete = true}));
+  // The key is loaded inside the write transaction, so a concurrent open
+  // cannot seal a first row between the check for rows and the creation of
+  // a key file.
   return guarded(
       fmt::format("create the schema of {}", options.database_path),
       [&]() -> Result<std::unique_ptr<LocalSecretsStore>> {
         SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
         db->exec(kSchema);
         db->exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
+        FLOECAT_ASSIGN_OR_RETURN(SecretBytes master_key,
+                                 load_master_key(options, has_sealed_rows(*db)));
         FLOECAT_RETURN_IF_ERROR(verify_or_write_key_check(*db, master_key, options.database_path));
         transaction.commit();
 

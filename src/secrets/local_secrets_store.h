@@ -26,7 +26,9 @@ struct LocalSecretsStoreOptions {
   // The SQLite file of sealed secrets; created with mode 0600 when missing.
   std::string database_path;
   // The raw 32-byte master key. Created with mode 0600 and random bytes when
-  // missing; rejected when its mode grants any group or other permission.
+  // missing and the database contains no sealed rows yet; a missing key next to
+  // sealed rows is kFailedPrecondition. Rejected when its mode grants any
+  // group or other permission.
   // Not read when kLocalKeyEnvVar is set.
   std::string key_file_path;
   // Source of kLocalKeyEnvVar.
@@ -49,16 +51,20 @@ class LocalSecretsStore final : public SecretsStore {
   // How long a statement waits for another writer before failing.
   static constexpr int kBusyTimeoutMs = 5000;
 
-  // Loads the master key and opens or creates the database. Errors:
+  // Opens or creates the database and loads the master key. Errors:
   // kInvalidArgument for a malformed key (wrong length, bad encoding),
-  // kFailedPrecondition for a key file with group or other permissions or a
-  // key that does not match the database, kUnavailable when a file cannot be
+  // kFailedPrecondition for a key file with group or other permissions, a
+  // missing key file next to sealed rows, or a key that does not match the
+  // database, kUnavailable when a file cannot be
   // read, created or opened.
   static Result<std::unique_ptr<LocalSecretsStore>> open(const LocalSecretsStoreOptions& options);
 
   // Reads the master key as open() does: from kLocalKeyEnvVar when set,
-  // otherwise from the key file, which is created when missing.
-  static Result<SecretBytes> load_master_key(const LocalSecretsStoreOptions& options);
+  // otherwise from the key file. A missing key file is created only when
+  // `database_has_sealed_rows` is false; otherwise the result is
+  // kFailedPrecondition saying how to restore the key.
+  static Result<SecretBytes> load_master_key(const LocalSecretsStoreOptions& options,
+                                             bool database_has_sealed_rows);
 
   ~LocalSecretsStore() override;
 

@@ -165,24 +165,46 @@ class AttackTest(unittest.TestCase):
         self.assert_rejected(r, 400, "header.Cookie", "auth.credentials")
         self.assertFalse(any("cookie-value" in b for b in self.record_bodies()))
 
-    # NOTE: storage_authority_service accepts user info in endpoint URLs, so
-    # the password is stored in the record and sent to clients as s3.endpoint.
-    @unittest.expectedFailure
-    def test_authority_endpoint_with_password_rejected(self):
-        body = authority_body("userinfo", "s3://userinfo-bucket/")
-        body["endpoint"] = "https://minio:endpoint-password-value@minio.example.test/"
-        r = self.server.request("POST", BASE + "/storage-authorities", body)
-        self.assertNotIn("endpoint-password-value", r.body)
-        self.assert_rejected(r, 400, "endpoint")
+    def audit_text(self):
+        path = os.path.join(self.server.data_dir, "audit.log")
+        if not os.path.exists(path):
+            return ""
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
 
-    # NOTE: storage_authority_service accepts the cloud metadata address as
-    # sts_endpoint, so minting would send signed STS calls to it.
-    @unittest.expectedFailure
+    def test_authority_endpoint_with_password_rejected(self):
+        for field in ("endpoint", "sts_endpoint"):
+            password = "%s-password-value" % field.replace("_", "-")
+            body = authority_body("userinfo-" + field.replace("_", "-"),
+                                  "s3://userinfo-bucket/%s/" % field)
+            body[field] = "https://minio:%s@minio.example.test/" % password
+            r = self.server.request("POST", BASE + "/storage-authorities", body)
+            self.assert_rejected(r, 400, field, "user name or password")
+            self.assertNotIn(password, r.body)
+            self.assertNotIn(password, self.server.log_text())
+            self.assertNotIn(password, self.audit_text())
+            self.assertFalse(any(password in b for b in self.record_bodies()))
+        self.assert_healthy()
+
     def test_authority_metadata_endpoint_rejected(self):
-        body = authority_body("metadata", "s3://metadata-bucket/")
-        body["sts_endpoint"] = "http://169.254.169.254/"
-        r = self.server.request("POST", BASE + "/storage-authorities", body)
-        self.assert_rejected(r, 400, "sts_endpoint")
+        spellings = ["http://169.254.169.254/", "http://2852039166/", "http://0xa9fea9fe/",
+                     "http://0251.0376.0251.0376/", "http://169.254.43518/",
+                     "http://[fd00:ec2::254]/", "http://[::ffff:169.254.169.254]/",
+                     "http://[fe80::1]:8080/"]
+        for field in ("sts_endpoint", "endpoint"):
+            for number, url in enumerate(spellings):
+                body = authority_body("metadata-%s-%d" % (field.replace("_", "-"), number),
+                                      "s3://metadata-bucket/%s/%d/" % (field, number))
+                body[field] = url
+                r = self.server.request("POST", BASE + "/storage-authorities", body)
+                self.assert_rejected(r, 400, field, "link-local or cloud metadata")
+        r = self.server.request("POST", BASE + "/storage-authorities",
+                                authority_body("metadata-ok", "s3://metadata-bucket/ok/"))
+        self.assertEqual(r.status, 201, r)
+        patch = {"sts_endpoint": "http://169.254.169.254/"}
+        r = self.server.request("PATCH", BASE + "/storage-authorities/" + r.json()["id"], patch)
+        self.assert_rejected(r, 400, "sts_endpoint", "link-local or cloud metadata")
+        self.assert_healthy()
 
     def test_passphrase_in_credential_maps_is_masked(self):
         credentials = {"type": "bearer", "token": "tok-pass",
@@ -338,10 +360,6 @@ class AttackTest(unittest.TestCase):
 
 class LostKeyTest(unittest.TestCase):
 
-    # NOTE: the local secrets store writes a new master key when the key file
-    # is missing, even next to a secrets.db sealed under another key; the
-    # start then fails and the new file must be deleted before a restore.
-    @unittest.expectedFailure
     def test_missing_key_is_not_replaced(self):
         server = FloecatServer()
         self.addCleanup(server.cleanup)
@@ -357,6 +375,9 @@ class LostKeyTest(unittest.TestCase):
         server.start(wait=False)
         self.assertNotEqual(server.wait_exit(), 0)
         self.assertFalse(os.path.exists(key_path), "a new master key was written")
+        log = server.log_text()
+        self.assertIn("is missing", log)
+        self.assertIn("restore the key file", log)
 
 
 if __name__ == "__main__":

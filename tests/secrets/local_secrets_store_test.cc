@@ -311,6 +311,64 @@ TEST_F(LocalSecretsStoreTest, MalformedEnvironmentKeyRejected) {
   }
 }
 
+TEST_F(LocalSecretsStoreTest, MissingKeyFileNotReplacedForSealedStore) {
+  ASSERT_NO_FATAL_FAILURE(open_or_fail());
+  const SecretKey key = key_of("acct-1", "conn-1");
+  put_or_fail(key, "sealed under the file key");
+  store_.reset();
+  const fs::path key_file = dir_ / "secrets.key";
+  ASSERT_TRUE(fs::remove(key_file));
+
+  auto reopened = LocalSecretsStore::open(options());
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), StatusCode::kFailedPrecondition);
+  const std::string message = reopened.status().message();
+  EXPECT_NE(message.find("is missing"), std::string::npos) << message;
+  EXPECT_NE(message.find("restore the key file"), std::string::npos) << message;
+  EXPECT_NE(message.find(key_file.string()), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(key_file));
+}
+
+TEST_F(LocalSecretsStoreTest, MissingKeyWithOnlyKeyCheckNotReplaced) {
+  // An opened store with no secrets still has the check value sealed under
+  // the old key, so a new key could not open it either.
+  ASSERT_NO_FATAL_FAILURE(open_or_fail());
+  store_.reset();
+  ASSERT_TRUE(fs::remove(dir_ / "secrets.key"));
+  auto reopened = LocalSecretsStore::open(options());
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(fs::exists(dir_ / "secrets.key"));
+}
+
+TEST_F(LocalSecretsStoreTest, KeyFileCreatedForEmptyDatabase) {
+  // A database file that exists but contains no sealed rows is a new store.
+  {
+    SQLite::Database db((dir_ / "secrets.db").string(),
+                        SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE unrelated (x INTEGER)");
+  }
+  ASSERT_NO_FATAL_FAILURE(open_or_fail());
+  EXPECT_TRUE(fs::exists(dir_ / "secrets.key"));
+}
+
+TEST_F(LocalSecretsStoreTest, RestoredKeyFileOpensSealedStore) {
+  ASSERT_NO_FATAL_FAILURE(open_or_fail());
+  const SecretKey key = key_of("acct-1", "conn-1");
+  put_or_fail(key, "kept across the restore");
+  store_.reset();
+  const fs::path key_file = dir_ / "secrets.key";
+  const fs::path backup = dir_ / "backup.key";
+  fs::copy_file(key_file, backup);
+  ASSERT_TRUE(fs::remove(key_file));
+  ASSERT_FALSE(LocalSecretsStore::open(options()).ok());
+
+  fs::copy_file(backup, key_file);
+  ASSERT_EQ(::chmod(key_file.c_str(), 0600), 0);
+  ASSERT_NO_FATAL_FAILURE(open_or_fail());
+  expect_payload(key, "kept across the restore");
+}
+
 TEST_F(LocalSecretsStoreTest, WrongKeyCannotRead) {
   ASSERT_NO_FATAL_FAILURE(open_or_fail({{std::string(kLocalKeyEnvVar), kHexKeyA}}));
   const SecretKey key = key_of("acct-1", "conn-1");
