@@ -12,6 +12,7 @@ packages=(
   libcli11-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk curl clang-format
+  clang libclang-rt-14-dev
 )
 
 missing=()
