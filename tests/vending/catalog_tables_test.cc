@@ -104,10 +104,10 @@ TEST_F(CatalogTablesTest, ListsDirectChildrenOnly) {
   create_namespace({"z"});
   Result<json> top = namespaces_->list("acme", std::nullopt);
   ASSERT_TRUE(top.ok());
-  EXPECT_EQ((*top)["namespaces"], json({{"a"}, {"z"}}));
+  EXPECT_EQ((*top)["namespaces"], json::array({json::array({"a"}), json::array({"z"})}));
   Result<json> children = namespaces_->list("acme", NamespaceName{"a"});
   ASSERT_TRUE(children.ok());
-  EXPECT_EQ((*children)["namespaces"], json({{"a", "b"}}));
+  EXPECT_EQ((*children)["namespaces"], json::array({json::array({"a", "b"})}));
 }
 
 TEST_F(CatalogTablesTest, ChildNeedsParent) {

@@ -133,6 +133,41 @@ class VendingEndToEndTest(unittest.TestCase):
         self.assertEqual(resources, {"arn:aws:s3:::%s/%s/*" % (BUCKET, key),
                                      "arn:aws:s3:::%s" % BUCKET})
 
+    def test_write_access_when_asked(self):
+        location, metadata_location, _ = put_table_metadata(
+            self.env.moto, self.env.keys, "warehouse/sales/emea/writes")
+        self.assertEqual(self.env.server.request(
+            "POST", "/iceberg/v1/acme/namespaces/sales%1Femea/register",
+            {"name": "writes", "metadata-location": metadata_location}).status, 200)
+        path = "/iceberg/v1/acme/namespaces/sales%1Femea/tables/writes"
+        self.env.proxy.reset()
+        response = self.env.server.request("GET", path + "?access=write", headers=DELEGATION)
+        self.assertEqual(response.status, 200, response)
+        self.assertEqual(response.json()["config"]["client.refresh-credentials-endpoint"],
+                         "v1/acme/namespaces/sales%1Femea/tables/writes/credentials?access=write")
+        calls = self.env.proxy.assume_role_calls()
+        self.assertEqual(len(calls), 1)
+        key = location[len("s3://%s/" % BUCKET):]
+        object_statements = [statement for statement in json.loads(calls[0]["Policy"])["Statement"]
+                             if statement["Resource"] == "arn:aws:s3:::%s/%s/*" % (BUCKET, key)]
+        self.assertEqual(len(object_statements), 1)
+        self.assertEqual(sorted(object_statements[0]["Action"]),
+                         ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject",
+                          "s3:GetObjectVersion", "s3:ListMultipartUploadParts", "s3:PutObject"])
+
+        # The refresh route with the same access reuses the cached session;
+        # read access is a different policy and so a second session.
+        refreshed = self.env.server.request("GET", path + "/credentials?access=write")
+        self.assertEqual(refreshed.status, 200, refreshed)
+        self.assertEqual(len(self.env.proxy.assume_role_calls()), 1)
+        self.assertEqual(self.load(DELEGATION, table="writes").status, 200)
+        self.assertEqual(len(self.env.proxy.assume_role_calls()), 2)
+
+        for suffix in ("?access=admin", "/credentials?access=READ"):
+            refused = self.env.server.request("GET", path + suffix, headers=DELEGATION)
+            self.assertEqual(refused.status, 400, refused)
+            self.assertIn("access: must be 'read' or 'write'", refused.json()["error"]["message"])
+
     def test_thousand_loads_make_one_assume_role(self):
         location, metadata_location, _ = put_table_metadata(
             self.env.moto, self.env.keys, "warehouse/sales/emea/hot")
