@@ -149,8 +149,8 @@ int serve(const ServeOptions& options) {
   vending::VendorOptions vendor_options;
   vendor_options.config = *config;
   vendor_options.transport = std::make_shared<aws::CurlTransport>();
-  auto vendor = vending::CredentialVendor::create(std::move(vendor_options),
-                                                  vending::AuthorityCredentialReader(**secrets));
+  auto vendor = vending::CredentialVendor::create(
+      std::move(vendor_options), vending::AuthorityCredentialReader(*auth->audited_secrets));
   if (!vendor.ok()) {
     return report_error(vendor.status().with_context("credential vending"));
   }

@@ -26,7 +26,8 @@ Result<AccessDelegation> parse_access_delegation(std::string_view header);
 // Adds the Iceberg REST catalog under /iceberg: GET /iceberg/v1/config,
 // namespaces (create, list, load, HEAD, drop), tables (register, list,
 // load, HEAD, drop) and GET .../tables/{table}/credentials, with the
-// account id as the catalog prefix. `vendor` may be null, and then
+// account id as the catalog prefix. Loads and the credentials route vend
+// read access unless the query carries access=write. `vendor` may be null, and then
 // registering and vending return 503. Errors use the Iceberg error model
 // {"error": {"message", "type", "code"}}. `catalog` and `vendor` must
 // outlive the router.
