@@ -268,7 +268,9 @@ Response Authenticator::handle(Request& request,
 
   AuditCallerScope scope(principal->token_id, request.remote_address);
   Response response = next(request);
-  if (matched) {
+  // A 1xx status comes from Router::precheck, before any handler ran, so
+  // there is nothing to audit yet.
+  if (matched && response.status >= 200) {
     audit_after(request, route, response);
   }
   return response;

@@ -273,6 +273,14 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
 }
 
 Response Router::dispatch(Request& request) const {
+  return route(request, true);
+}
+
+Response Router::precheck(Request& request) const {
+  return route(request, false);
+}
+
+Response Router::route(Request& request, bool call_handler) const {
   std::vector<std::string> segments = split_path(request.raw_path);
   for (std::string& segment : segments) {
     Result<std::string> decoded = percent_decode(segment);
@@ -310,6 +318,11 @@ Response Router::dispatch(Request& request) const {
     match.pattern = best->pattern;
   }
   auto next = [&](Request& next_request) -> Response {
+    if (best != nullptr && !call_handler) {
+      Response go_on;
+      go_on.status = 100;
+      return go_on;
+    }
     if (best != nullptr) {
       return best->handler(next_request);
     }

@@ -104,6 +104,12 @@ class Router {
   // path with another method: 405 with an Allow header.
   Response dispatch(Request& request) const;
 
+  // Runs the route match and the middleware of a request whose body has not
+  // arrived yet (Expect: 100-continue), without calling the handler. Returns
+  // status 100 when the middleware would call the handler, otherwise the
+  // middleware's own response or the 404 or 405 for an unmatched route.
+  Response precheck(Request& request) const;
+
   // Sets the middleware that wraps every dispatch; at most one.
   void set_middleware(Middleware middleware) { middleware_ = std::move(middleware); }
 
@@ -114,6 +120,8 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
   };
+
+  Response route(Request& request, bool call_handler) const;
 
   std::vector<Route> routes_;
   Middleware middleware_;

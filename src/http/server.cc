@@ -19,12 +19,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <openssl/ssl.h>
 
 #include "core/logging.h"
+#include "core/secret_bytes.h"
 
 namespace floecat::http {
 namespace {
@@ -34,6 +36,12 @@ namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
+
+// Request bytes may carry credentials, so the buffers that hold them wipe
+// their old storage whenever they grow or are freed.
+using WipingFlatBuffer = beast::basic_flat_buffer<WipingAllocator<char>>;
+using WipingBody = bhttp::basic_string_body<char, std::char_traits<char>, WipingAllocator<char>>;
+using RequestMessage = bhttp::request<WipingBody>;
 
 // A fixed set of threads that runs tasks from a bounded FIFO queue.
 class WorkerPool {
@@ -220,6 +228,9 @@ class Server::Impl {
   // Runs the router on a worker thread; exceptions become a 500.
   Response run_handler(Request& request);
 
+  // Runs Router::precheck on a worker thread; exceptions become a 500.
+  Response run_precheck(Request& request);
+
   void register_session(const std::shared_ptr<Session>& session);
   void unregister_session(Session* session);
 
@@ -271,7 +282,9 @@ namespace server_internal {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Server::Impl& server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket), server.tls_context()) {
+      : server_(server),
+        stream_(std::move(socket), server.tls_context()),
+        request_timer_(stream_.get_executor()) {
     beast::error_code ec;
     tcp::endpoint remote = stream_.transport().socket().remote_endpoint(ec);
     if (!ec) {
@@ -363,14 +376,36 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_header() {
     state_ = State::kReading;
     started_at_ = SteadyClock::now();
-    stream_.transport().expires_after(server_.options().read_timeout);
+    arm_request_timer();
     bhttp::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
+  // The request timer, not the stream's own timeout, limits reading a
+  // request: the stream closes its socket when its timeout fires, which
+  // leaves no way to send the 408.
+  void arm_request_timer() {
+    stream_.transport().expires_never();
+    timed_out_ = false;
+    const uint64_t generation = ++timer_generation_;
+    request_timer_.expires_after(server_.options().read_timeout);
+    request_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+      if (ec || generation != self->timer_generation_ || self->state_ != State::kReading) {
+        return;
+      }
+      self->timed_out_ = true;
+      self->stream_.transport().cancel();
+    });
+  }
+
+  void stop_request_timer() {
+    ++timer_generation_;
+    request_timer_.cancel();
+  }
+
   void on_header(beast::error_code ec) {
-    if (ec) {
+    if (ec || timed_out_) {
       on_read_error(ec);
       return;
     }
@@ -387,23 +422,92 @@ class Session : public std::enable_shared_from_this<Session> {
                                       std::to_string(server_.options().max_header_count)));
       return;
     }
-    // NOTE: "Expect: 100-continue" gets no 100 Continue response; such clients wait for
-    // their own timeout and then send the body.
+    if (expects_continue(header) && !parser_->is_done()) {
+      precheck(header);
+      return;
+    }
+    read_body();
+  }
+
+  static bool expects_continue(const bhttp::request_header<>& header) {
+    auto expect = header.find(bhttp::field::expect);
+    return header.version() >= 11 && expect != header.end() &&
+           beast::iequals(expect->value(), "100-continue");
+  }
+
+  // Runs the route's checks (authentication, the route itself) on a worker
+  // before the body is read. The client then gets 100 Continue and sends the
+  // body, or gets the final status and need not send it. The body size
+  // limit was already checked against Content-Length by the parser.
+  void precheck(const bhttp::request_header<>& header) {
+    stop_request_timer();
+    state_ = State::kHandling;
+    Result<Request> request = make_request(header);
+    if (!request.ok()) {
+      write_and_close(Response::error(request.status()));
+      return;
+    }
+    auto task = [self = shared_from_this(), request = std::move(*request)]() mutable {
+      Response response = self->server_.run_precheck(request);
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->on_precheck(std::move(response));
+      });
+    };
+    if (!server_.pool().try_submit(std::move(task))) {
+      server_.rejected_queue_full_++;
+      write_and_close(Response::error(
+          unavailable("server is busy: the request queue is full; retry after a second")));
+    }
+  }
+
+  void on_precheck(Response response) {
+    if (response.status != 100) {
+      write_and_close(std::move(response));
+      return;
+    }
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    state_ = State::kWriting;
+    stream_.transport().expires_after(server_.options().read_timeout);
+    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) {
+                         self->close();
+                         return;
+                       }
+                       // The body gets a full read timeout of its own.
+                       self->state_ = State::kReading;
+                       self->arm_request_timer();
+                       self->read_body();
+                     });
+  }
+
+  void read_body() {
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
   }
 
   void on_body(beast::error_code ec) {
-    if (ec) {
+    if (ec || timed_out_) {
       on_read_error(ec);
       return;
     }
-    stream_.transport().expires_never();
+    stop_request_timer();
     handle_request(parser_->release());
   }
 
   void on_read_error(beast::error_code ec) {
+    stop_request_timer();
+    if (timed_out_) {
+      logger().debug("request from {} not received whole within the read timeout; sending 408",
+                     remote_address_);
+      write_and_close(
+          plain_error(408, "request_timeout",
+                      "request not received whole within " +
+                          std::to_string(server_.options().read_timeout.count()) +
+                          " ms of its first byte; send the whole request at once and retry"));
+      return;
+    }
     if (ec == bhttp::error::body_limit) {
       write_and_close(
           Response::error(too_large("request body is larger than the limit of " +
@@ -418,40 +522,28 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     if (is_disconnect(ec) || ec == bhttp::error::partial_message) {
-      if (ec == beast::error::timeout && state_ == State::kReading) {
-        logger().debug("closing connection from {}: request not received within the read timeout",
-                       remote_address_);
-      }
       close();
       return;
     }
     write_and_close(Response::error(invalid_argument("malformed HTTP request: " + ec.message())));
   }
 
-  void handle_request(bhttp::request<bhttp::string_body> message) {
-    state_ = State::kHandling;
-    keep_alive_ = message.keep_alive();
-
+  // Builds the Request passed to a handler from the header (the body is left
+  // empty). Errors: a target that is not an absolute path, a bad query.
+  Result<Request> make_request(const bhttp::request_header<>& header) const {
     Request request;
     request.method = method_;
     request.remote_address = remote_address_;
-    std::string_view target(message.target().data(), message.target().size());
+    std::string_view target(header.target().data(), header.target().size());
     if (target.empty() || target.front() != '/') {
-      write_response(Response::error(
-          invalid_argument("request target must be an absolute path starting with '/'")));
-      return;
+      return invalid_argument("request target must be an absolute path starting with '/'");
     }
     size_t question = target.find('?');
     request.raw_path = std::string(target.substr(0, question));
     if (question != std::string_view::npos) {
-      Result<std::map<std::string, std::string>> query = parse_query(target.substr(question + 1));
-      if (!query.ok()) {
-        write_response(Response::error(query.status()));
-        return;
-      }
-      request.query = std::move(*query);
+      FLOECAT_ASSIGN_OR_RETURN(request.query, parse_query(target.substr(question + 1)));
     }
-    for (const auto& field : message) {
+    for (const auto& field : header) {
       std::string name(field.name_string());
       auto [it, inserted] = request.headers.emplace(name, std::string(field.value()));
       if (!inserted) {  // repeated fields combine as a comma-separated list
@@ -459,8 +551,33 @@ class Session : public std::enable_shared_from_this<Session> {
         it->second += std::string(field.value());
       }
     }
-    request.body = std::move(message.body());
-    submit(std::move(request));
+    return request;
+  }
+
+  // Zeroes the bytes of requests already parsed out of buffer_. Beast keeps
+  // consumed bytes in the buffer's storage until new input overwrites them;
+  // once everything is consumed the whole storage is writable again.
+  // NOTE: with a pipelined request still in the buffer the earlier bytes
+  // stay until the buffer is empty after a later request.
+  void wipe_consumed_input() {
+    if (buffer_.size() != 0) {
+      return;
+    }
+    auto storage = buffer_.prepare(buffer_.capacity());
+    secure_wipe(storage.data(), storage.size());
+  }
+
+  void handle_request(RequestMessage message) {
+    state_ = State::kHandling;
+    keep_alive_ = message.keep_alive();
+    Result<Request> request = make_request(message);
+    if (!request.ok()) {
+      write_response(Response::error(request.status()));
+      return;
+    }
+    request->body.assign(message.body().data(), message.body().size());
+    wipe_consumed_input();
+    submit(std::move(*request));
   }
 
   void submit(Request request) {
@@ -468,6 +585,7 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.requests_in_flight_++;
     auto task = [self = shared_from_this(), request = std::move(request)]() mutable {
       Response response = self->server_.run_handler(request);
+      secure_wipe(request.body.data(), request.body.size());
       self->server_.requests_in_flight_--;
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->write_response(std::move(response));
@@ -542,6 +660,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void discard_input() {
     buffer_.consume(buffer_.size());
+    wipe_consumed_input();
     stream_.async_read_some(buffer_.prepare(16 * 1024),
                             [self = shared_from_this()](beast::error_code ec, size_t bytes) {
                               self->lingered_bytes_ += bytes;
@@ -558,6 +677,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     state_ = State::kClosed;
+    stop_request_timer();
     beast::error_code ignored;
     stream_.transport().socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.transport().close();
@@ -565,8 +685,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Server::Impl& server_;
   Stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  WipingFlatBuffer buffer_;
+  std::optional<bhttp::request_parser<WipingBody>> parser_;
+  // Limits reading one request to the read timeout; see arm_request_timer().
+  net::steady_timer request_timer_;
+  uint64_t timer_generation_ = 0;
+  bool timed_out_ = false;
   State state_ = State::kWaiting;
   bool keep_alive_ = true;
   bool linger_ = false;
@@ -706,6 +830,18 @@ Response Server::Impl::run_handler(Request& request) {
                    request.raw_path);
   }
   return Response::error(internal_error("internal error while handling the request"));
+}
+
+Response Server::Impl::run_precheck(Request& request) {
+  try {
+    return router_.precheck(request);
+  } catch (const std::exception& e) {
+    logger().error("checks for {} {} threw {}", request.method, request.raw_path, typeid(e).name());
+  } catch (...) {
+    logger().error("checks for {} {} threw a non-standard exception", request.method,
+                   request.raw_path);
+  }
+  return Response::error(internal_error("internal error while checking the request"));
 }
 
 void Server::Impl::stop() {

@@ -513,6 +513,178 @@ TEST_F(ServerTest, StopFinishesRequestsInFlight) {
   EXPECT_EQ(server_->counters().connections_open, 0u);
 }
 
+// Returns 401 when the request has no Authorization header, as the
+// authentication middleware does, so the 100-continue checks can be seen.
+Middleware require_authorization() {
+  return [](Request& request, const RouteMatch&, const std::function<Response(Request&)>& next) {
+    if (request.header("Authorization").empty()) {
+      return Response::error(unauthenticated("missing bearer token"));
+    }
+    return next(request);
+  };
+}
+
+std::string expect_continue_post(size_t content_length, bool authorized) {
+  return "POST /upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n" +
+         std::string(authorized ? "Authorization: Bearer t\r\n" : "") +
+         "Content-Length: " + std::to_string(content_length) + "\r\n\r\n";
+}
+
+class ExpectContinueTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    router_.add("POST", "/upload", [this](const Request& request) {
+      calls_++;
+      return Response::json(200, {{"body", request.body}});
+    });
+    router_.set_middleware(require_authorization());
+    ServerOptions options = local_options();
+    options.max_body_bytes = 1024;
+    start(options);
+  }
+};
+
+TEST_F(ExpectContinueTest, ContinueBeforeBody) {
+  auto connection = connect_to(*server_);
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->send(expect_continue_post(5, true)).ok());
+  // Only the header was sent, so a response now proves the server did not
+  // wait for the body.
+  Result<RawResponse> interim = connection->read_response();
+  ASSERT_TRUE(interim.ok()) << interim.status();
+  EXPECT_EQ(interim->status, 100);
+  EXPECT_EQ(calls_.load(), 0);
+
+  ASSERT_TRUE(connection->send("hello").ok());
+  Result<RawResponse> response = connection->read_response();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(response->body)["body"], "hello");
+  EXPECT_TRUE(response->keep_alive);
+  EXPECT_EQ(calls_.load(), 1);
+
+  // The connection stays usable for a next request.
+  ASSERT_TRUE(connection->send(expect_continue_post(2, true)).ok());
+  Result<RawResponse> second_interim = connection->read_response();
+  ASSERT_TRUE(second_interim.ok()) << second_interim.status();
+  EXPECT_EQ(second_interim->status, 100);
+  ASSERT_TRUE(connection->send("ok").ok());
+  Result<RawResponse> second = connection->read_response();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(calls_.load(), 2);
+}
+
+TEST_F(ExpectContinueTest, OverLimitGets413WithoutContinue) {
+  auto connection = connect_to(*server_);
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->send(expect_continue_post(1025, true)).ok());
+  Result<RawResponse> response = connection->read_response();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(nlohmann::json::parse(response->body)["error"]["code"], "too_large");
+  EXPECT_FALSE(response->keep_alive);
+  EXPECT_TRUE(connection->closed_by_peer(std::chrono::seconds(10)));
+  EXPECT_EQ(calls_.load(), 0);
+}
+
+TEST_F(ExpectContinueTest, MissingTokenGets401WithoutContinue) {
+  auto connection = connect_to(*server_);
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->send(expect_continue_post(5, false)).ok());
+  Result<RawResponse> response = connection->read_response();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 401);
+  EXPECT_FALSE(response->keep_alive);
+  EXPECT_TRUE(connection->closed_by_peer(std::chrono::seconds(10)));
+  EXPECT_EQ(calls_.load(), 0);
+}
+
+TEST_F(ExpectContinueTest, UnknownRouteGets404WithoutContinue) {
+  auto connection = connect_to(*server_);
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection
+                  ->send("POST /nothing HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+                         "Authorization: Bearer t\r\nContent-Length: 5\r\n\r\n")
+                  .ok());
+  Result<RawResponse> response = connection->read_response();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 404);
+  EXPECT_EQ(calls_.load(), 0);
+}
+
+TEST_F(ExpectContinueTest, BodySentAnywayIsNotTakenAsRequest) {
+  // A client may send the body without waiting; after a 401 those bytes
+  // must be discarded, not parsed as a next request.
+  auto connection = connect_to(*server_);
+  ASSERT_TRUE(connection);
+  const std::string body = "POST /upload HTTP/1.1\r\n\r\n";
+  ASSERT_TRUE(connection->send(expect_continue_post(body.size(), false) + body).ok());
+  Result<RawResponse> response = connection->read_response();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 401);
+  EXPECT_TRUE(connection->closed_by_peer(std::chrono::seconds(10)));
+  EXPECT_EQ(calls_.load(), 0);
+}
+
+TEST_F(ServerTest, StalledHeaderGets408) {
+  router_.add("GET", "/x", [this](const Request&) {
+    calls_++;
+    return Response::no_content();
+  });
+  ServerOptions options = local_options();
+  options.read_timeout = milliseconds(300);
+  start(options);
+  auto connection = connect_to(*server_);
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->send("GET /x HTTP/1.1\r\nHost: h\r\n").ok());
+  Result<RawResponse> response = connection->read_response();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 408);
+  EXPECT_EQ(nlohmann::json::parse(response->body)["error"]["code"], "request_timeout");
+  EXPECT_FALSE(response->keep_alive);
+  EXPECT_TRUE(connection->closed_by_peer(std::chrono::seconds(10)));
+  EXPECT_EQ(calls_.load(), 0);
+}
+
+TEST_F(ServerTest, StalledBodyGets408) {
+  router_.add("POST", "/upload", [this](const Request&) {
+    calls_++;
+    return Response::no_content();
+  });
+  ServerOptions options = local_options();
+  options.read_timeout = milliseconds(300);
+  start(options);
+  auto connection = connect_to(*server_);
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(
+      connection->send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc").ok());
+  Result<RawResponse> response = connection->read_response();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 408);
+  EXPECT_FALSE(response->keep_alive);
+  EXPECT_TRUE(connection->closed_by_peer(std::chrono::seconds(10)));
+  EXPECT_EQ(calls_.load(), 0);
+}
+
+TEST_F(ServerTest, IdleKeepAliveClosesWithoutResponse) {
+  router_.add("GET", "/x", [](const Request&) { return Response::no_content(); });
+  ServerOptions options = local_options();
+  options.idle_timeout = milliseconds(300);
+  options.read_timeout = milliseconds(300);
+  start(options);
+  auto connection = connect_to(*server_);
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->send(get_request("/x")).ok());
+  Result<RawResponse> first = connection->read_response();
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->status, 204);
+  // No byte of a next request: the server closes without sending a 408.
+  Result<RawResponse> nothing = connection->read_response();
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.status().code(), StatusCode::kUnavailable) << nothing.status();
+}
+
 TEST(Server, BindFailureNamesTheAddress) {
   ServerOptions options = local_options();
   Server first(options, Router());
