@@ -265,6 +265,7 @@ Result<json> StorageAuthorityService::match_location(std::string_view account_id
   }
   json authority = internal::public_document(stored);
   authority["id"] = record.id;
+  authority["version"] = record.version;
   return authority;
 }
 

@@ -79,7 +79,8 @@ class StorageAuthorityService {
   void set_credential_minter(StorageCredentialMinter* minter) { minter_ = minter; }
 
   // Returns the stored authority (unmasked, without secret material; "id"
-  // included) whose enabled prefix best covers `location`, or kNotFound.
+  // and the record "version" included) whose enabled prefix best covers
+  // `location`, or kNotFound.
   Result<nlohmann::json> match_location(std::string_view account_id, const Location& location);
 
   // Reads the stored source credentials of an authority, or nullopt.

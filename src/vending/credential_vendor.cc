@@ -212,11 +212,16 @@ Result<aws::Credentials> CredentialVendor::assume_scoped_role(std::string_view a
   int duration = authority.contains("duration_seconds") && authority["duration_seconds"].is_number()
                      ? authority["duration_seconds"].get<int>()
                      : 0;
-  FLOECAT_ASSIGN_OR_RETURN(Source source, source_for(account_id, authority, endpoints));
-  std::string key =
-      join_key({"role", role_arn, fingerprint(external_id), session_name, source.identity, policy,
-                endpoints.region, endpoints.sts_url, std::to_string(duration)});
-  return cache_.get_or_load(key, [&] {
+  // The key names the authority and its record version rather than the
+  // source keys, so a cache hit reads nothing from the secrets store. An
+  // update of the authority (its credentials included) bumps the version.
+  std::string version =
+      authority.contains("version") ? authority["version"].dump() : std::string("unversioned");
+  std::string key = join_key({"role", account_id, string_field(authority, "id"), version, role_arn,
+                              fingerprint(external_id), session_name, policy, endpoints.region,
+                              endpoints.sts_url, std::to_string(duration)});
+  return cache_.get_or_load(key, [&]() -> Result<aws::Credentials> {
+    FLOECAT_ASSIGN_OR_RETURN(Source source, source_for(account_id, authority, endpoints));
     return call_assume_role(source, endpoints, role_arn, session_name, external_id, duration,
                             policy);
   });

@@ -175,6 +175,7 @@ class VendingEndToEndTest(unittest.TestCase):
             "POST", "/iceberg/v1/acme/namespaces/sales%1Femea/register",
             {"name": "hot", "metadata-location": metadata_location}).status, 200)
         self.env.proxy.reset()
+        reads_before = self.authority_secret_reads()
         keys = set()
         for _ in range(1000):
             response = self.load(DELEGATION, table="hot")
@@ -182,6 +183,16 @@ class VendingEndToEndTest(unittest.TestCase):
             keys.add(response.json()["storage-credentials"][0]["config"]["s3.access-key-id"])
         self.assertEqual(len(self.env.proxy.assume_role_calls()), 1)
         self.assertEqual(len(keys), 1)
+        # The source keys are read for the one miss only, not on every hit.
+        self.assertEqual(self.authority_secret_reads() - reads_before, 1)
+
+    def authority_secret_reads(self):
+        """Counts the audit log's reads of the authority's source credentials."""
+        name = "accounts/acme/storage-authorities/" + self.env.authority["id"]
+        with open(os.path.join(self.env.server.data_dir, "audit.log"), encoding="utf-8") as f:
+            events = [json.loads(line) for line in f if line.strip()]
+        return sum(1 for event in events
+                   if event["action"] == "secret.get" and event["secret_name"] == name)
 
     def test_concurrent_cold_loads_make_one_assume_role(self):
         location, metadata_location, _ = put_table_metadata(
