@@ -222,8 +222,14 @@ Result<aws::Credentials> CredentialVendor::assume_scoped_role(std::string_view a
                               endpoints.sts_url, std::to_string(duration)});
   return cache_.get_or_load(key, [&]() -> Result<aws::Credentials> {
     FLOECAT_ASSIGN_OR_RETURN(Source source, source_for(account_id, authority, endpoints));
-    return call_assume_role(source, endpoints, role_arn, session_name, external_id, duration,
-                            policy);
+    Result<aws::Credentials> minted =
+        call_assume_role(source, endpoints, role_arn, session_name, external_id, duration, policy);
+    if (!minted.ok()) {
+      // STS names the role; the location says which session policy it got.
+      return minted.status().with_context(
+          fmt::format("minting credentials for {}", location.to_string()));
+    }
+    return minted;
   });
 }
 

@@ -255,6 +255,8 @@ TEST_F(CredentialVendorTest, AccessDeniedNamesRoleAndTrustPolicy) {
   EXPECT_NE(result.status().message().find(moto_->role_arn()), std::string::npos)
       << result.status();
   EXPECT_NE(result.status().message().find("trust"), std::string::npos) << result.status();
+  EXPECT_NE(result.status().message().find("s3://lake/warehouse/t"), std::string::npos)
+      << result.status();
   // Errors are not cached: a second call asks STS again.
   EXPECT_FALSE(vendor_->mint(request(authority("auth-1"), "s3://lake/warehouse/t")).ok());
   EXPECT_EQ(assume_role_bodies().size(), 2u);
