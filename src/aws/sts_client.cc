@@ -134,6 +134,17 @@ Result<std::chrono::system_clock::time_point> parse_iso8601(std::string_view tex
   if (rest != "Z" && rest != "+00:00") {
     return unavailable("invalid ISO 8601 time '" + copy + "': expected UTC ('Z')");
   }
+  // system_clock counts nanoseconds in a signed 64-bit integer (libstdc++),
+  // so it only reaches the years 1677 to 2262. Years outside 1900 to 2200
+  // are rejected: none is a credential expiry, and far ones would overflow.
+  bool in_range = parts.tm_year >= 1900 && parts.tm_year <= 2200 && parts.tm_mon >= 1 &&
+                  parts.tm_mon <= 12 && parts.tm_mday >= 1 && parts.tm_mday <= 31 &&
+                  parts.tm_hour >= 0 && parts.tm_hour <= 23 && parts.tm_min >= 0 &&
+                  parts.tm_min <= 59 && parts.tm_sec >= 0 && parts.tm_sec <= 60;
+  if (!in_range) {
+    return unavailable("invalid ISO 8601 time '" + copy +
+                       "': a field is out of range (years 1900 to 2200 are accepted)");
+  }
   parts.tm_year -= 1900;
   parts.tm_mon -= 1;
   return std::chrono::system_clock::from_time_t(timegm(&parts));

@@ -49,7 +49,9 @@ Result<AssumedRole> parse_assume_role_response(std::string_view xml);
 
 Result<CallerIdentity> parse_caller_identity_response(std::string_view xml);
 
-// Parses "2019-11-09T13:34:41Z" (fractional seconds allowed).
+// Parses "2019-11-09T13:34:41Z" (fractional seconds allowed). Errors:
+// kUnavailable for another form, another time zone, or a field out of range
+// (a year outside 1900 to 2200, month 13, hour 24 and so on).
 Result<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text);
 
 // Derives a RoleSessionName from an account id: "floecat-" plus the id with

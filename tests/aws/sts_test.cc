@@ -76,6 +76,19 @@ TEST(StsParsing, BadExpirationIsError) {
   EXPECT_FALSE(role.ok());
 }
 
+// A year far from now used to overflow system_clock's nanosecond count.
+TEST(StsParsing, ExpirationOutOfRangeIsError) {
+  for (const char* text : {"1012-02-29T23:59:60Z", "9999-01-01T00:00:00Z", "2019-13-09T13:34:41Z",
+                           "2019-11-09T24:00:00Z", "2019-11-09T-1:00:00Z"}) {
+    auto parsed = parse_iso8601(text);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kUnavailable) << text;
+    EXPECT_NE(parsed.status().message().find("out of range"), std::string::npos) << text;
+  }
+  auto leap_second = parse_iso8601("2016-12-31T23:59:60Z");
+  EXPECT_TRUE(leap_second.ok());
+}
+
 TEST(StsParsing, NotXmlIsError) {
   EXPECT_FALSE(parse_assume_role_response("{\"json\": true}").ok());
 }
