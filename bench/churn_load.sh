@@ -9,13 +9,5 @@
 # FLOECAT_BINARY overrides the binary (default build/bin/floecat).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-if ! command -v wrk >/dev/null; then
-  echo "churn_load: wrk is not installed (scripts/bootstrap.sh lists it)" >&2
-  exit 1
-fi
-if ! python3 -c 'import moto, botocore' >/dev/null 2>&1 && [ -d "$HOME/.pyenv/shims" ]; then
-  export PATH="$HOME/.pyenv/shims:$PATH"
-fi
-export FLOECAT_SOURCE_DIR="$root"
-export FLOECAT_BINARY="${FLOECAT_BINARY:-$root/build/bin/floecat}"
+source "$root/bench/wrk_common.sh"
 exec python3 "$root/bench/churn_load.py" "${1:-256}" "${2:-30s}"

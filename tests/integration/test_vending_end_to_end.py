@@ -235,15 +235,7 @@ class VendingEndToEndTest(unittest.TestCase):
             "POST", "/iceberg/v1/acme/namespaces/sales%1Femea/register",
             {"name": "orphan", "metadata-location": metadata_location}).status, 200)
         # Point the authority elsewhere so nothing covers the table any more.
-        authority_id = self.env.authority["id"]
-        current = self.env.server.request(
-            "GET", "/api/v1/accounts/acme/storage-authorities/" + authority_id)
-        patched = self.env.server.request(
-            "PATCH", "/api/v1/accounts/acme/storage-authorities/" + authority_id,
-            {"location_prefix": "s3://%s/warehouse/sales/emea/orders" % BUCKET},
-            headers={"If-Match": current.headers["ETag"],
-                     "Content-Type": "application/merge-patch+json"})
-        self.assertEqual(patched.status, 200, patched)
+        self.set_authority_prefix("s3://%s/warehouse/sales/emea/orders" % BUCKET)
         try:
             vended = self.load(DELEGATION, table="orphan")
             self.assertEqual(vended.status, 400, vended)
@@ -257,14 +249,17 @@ class VendingEndToEndTest(unittest.TestCase):
             self.assertEqual(plain.status, 200, plain)
             self.assertNotIn("storage-credentials", plain.json())
         finally:
-            current = self.env.server.request(
-                "GET", "/api/v1/accounts/acme/storage-authorities/" + authority_id)
-            restored = self.env.server.request(
-                "PATCH", "/api/v1/accounts/acme/storage-authorities/" + authority_id,
-                {"location_prefix": "s3://%s/warehouse" % BUCKET},
-                headers={"If-Match": current.headers["ETag"],
-                         "Content-Type": "application/merge-patch+json"})
-            self.assertEqual(restored.status, 200, restored)
+            self.set_authority_prefix("s3://%s/warehouse" % BUCKET)
+
+    def set_authority_prefix(self, prefix):
+        """Moves the authority's location_prefix with a merge patch."""
+        path = "/api/v1/accounts/acme/storage-authorities/" + self.env.authority["id"]
+        current = self.env.server.request("GET", path)
+        patched = self.env.server.request(
+            "PATCH", path, {"location_prefix": prefix},
+            headers={"If-Match": current.headers["ETag"],
+                     "Content-Type": "application/merge-patch+json"})
+        self.assertEqual(patched.status, 200, patched)
 
     def test_resolve_mints_with_include_credentials(self):
         response = self.env.server.request(
