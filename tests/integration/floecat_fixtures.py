@@ -127,16 +127,26 @@ class FloecatServer:
             return ApiResponse(err.code, dict(err.headers), err.read().decode())
 
     def stop(self):
+        """Stops the server with SIGTERM. Raises AssertionError when a server
+        that was still running does not exit with status 0 within 20 s: a
+        clean stop is part of the contract, and it is where the sanitized
+        build reports leaks."""
+        failure = None
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=20)
+                code = self.process.wait(timeout=20)
+                if code != 0:
+                    failure = "floecat serve exited with %s after SIGTERM" % code
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+                failure = "floecat serve did not exit within 20 s of SIGTERM"
         if self.process is not None:
             self._log.close()
         self.process = None
+        if failure:
+            raise AssertionError("%s; log:\n%s" % (failure, self.log_text()[-4000:]))
 
     def wait_exit(self, timeout=20):
         return self.process.wait(timeout=timeout)
@@ -149,9 +159,11 @@ class FloecatServer:
             return ""
 
     def cleanup(self):
-        self.stop()
-        if self.owns_data_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+        try:
+            self.stop()
+        finally:
+            if self.owns_data_dir:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
