@@ -1,6 +1,11 @@
 #include "aws/http_transport.h"
 
+#include <malloc.h>
+#include <string.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include <curl/curl.h>
 
@@ -9,8 +14,35 @@
 namespace floecat::aws {
 namespace {
 
+// libcurl may copy a request body (such as a base64 secret payload sent to
+// Secrets Manager) into a send buffer of its own and release it with free(),
+// and glibc keeps a freed block's bytes until the block is reused. These
+// allocator callbacks zero each block before releasing it.
+void wiping_free(void* block) {
+  if (block != nullptr) {
+    explicit_bzero(block, malloc_usable_size(block));
+    std::free(block);
+  }
+}
+
+void* wiping_realloc(void* block, size_t size) {
+  if (block == nullptr) {
+    return std::malloc(size);
+  }
+  void* moved = std::malloc(size == 0 ? 1 : size);
+  if (moved == nullptr) {
+    return nullptr;
+  }
+  std::memcpy(moved, block, std::min(size, malloc_usable_size(block)));
+  wiping_free(block);
+  return moved;
+}
+
 struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+  CurlGlobal() {
+    curl_global_init_mem(CURL_GLOBAL_DEFAULT, std::malloc, wiping_free, wiping_realloc, ::strdup,
+                         std::calloc);
+  }
 };
 
 void ensure_curl_initialised() {
