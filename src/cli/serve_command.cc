@@ -167,6 +167,7 @@ int serve(const ServeOptions& options) {
 
   install_auth(router, *auth);
 
+  http_options->on_reject = http::audit_rejected_requests(*auth->audit);
   http::Server server(*http_options, std::move(router));
   if (Status status = server.start(); !status.ok()) {
     return report_error(status);

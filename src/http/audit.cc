@@ -166,4 +166,38 @@ std::string_view AuditingSecretsStore::backend_name() const {
   return inner_.backend_name();
 }
 
+std::string audit_outcome_for_http_status(int status) {
+  switch (status) {
+    case 400:
+      return "invalid_argument";
+    case 401:
+      return "unauthenticated";
+    case 403:
+      return "permission_denied";
+    case 404:
+      return "not_found";
+    case 409:
+      return "conflict";
+    case 413:
+      return "too_large";
+    case 503:
+      return "unavailable";
+    default:
+      return status < 400 ? "ok" : fmt::format("http_{}", status);
+  }
+}
+
+std::function<void(const RejectedRequest&)> audit_rejected_requests(AuditLog& audit) {
+  return [&audit](const RejectedRequest& rejected) {
+    AuditEvent event;
+    event.action = "request.reject";
+    if (!rejected.method.empty()) {
+      event.resource = rejected.method + " " + rejected.path;
+    }
+    event.outcome = audit_outcome_for_http_status(rejected.status);
+    event.remote_address = rejected.remote_address;
+    audit.record(event);
+  };
+}
+
 }  // namespace floecat::http

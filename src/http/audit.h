@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "http/server.h"
 #include "secrets/secrets_store.h"
 
 namespace floecat::http {
@@ -103,5 +105,14 @@ class AuditingSecretsStore final : public secrets::SecretsStore {
 // Returns the outcome word for an audit line: "ok" or the lower-case status
 // code name, e.g. "not_found".
 std::string audit_outcome(const Status& status);
+
+// Returns the outcome word for an HTTP status: "ok" below 400, the status
+// code name for the common errors (e.g. "not_found"), else "http_<status>".
+std::string audit_outcome_for_http_status(int status);
+
+// Returns a ServerOptions::on_reject callback that writes one
+// "request.reject" line per request the server answered itself. `audit`
+// must outlive the server.
+std::function<void(const RejectedRequest&)> audit_rejected_requests(AuditLog& audit);
 
 }  // namespace floecat::http

@@ -82,27 +82,6 @@ std::string named_account(const Request& request) {
   return "";
 }
 
-std::string outcome_for_http_status(int status) {
-  switch (status) {
-    case 400:
-      return "invalid_argument";
-    case 401:
-      return "unauthenticated";
-    case 403:
-      return "permission_denied";
-    case 404:
-      return "not_found";
-    case 409:
-      return "conflict";
-    case 413:
-      return "too_large";
-    case 503:
-      return "unavailable";
-    default:
-      return status < 400 ? "ok" : fmt::format("http_{}", status);
-  }
-}
-
 // Returns the action name of an admin route, e.g. "account.create".
 std::string admin_action(const RouteMatch& route) {
   static const std::pair<std::pair<std::string_view, std::string_view>, std::string_view>
@@ -270,10 +249,29 @@ Response Authenticator::handle(Request& request,
   Response response = next(request);
   // A 1xx status comes from Router::precheck, before any handler ran, so
   // there is nothing to audit yet.
-  if (matched && response.status >= 200) {
+  if (response.status < 200) {
+    return response;
+  }
+  if (matched) {
     audit_after(request, route, response);
+  } else if (response.status >= 400) {
+    audit_rejected_request(request, response);
   }
   return response;
+}
+
+void Authenticator::audit_rejected_request(const Request& request, const Response& response) {
+  if (audit_ == nullptr) {
+    return;
+  }
+  AuditEvent event;
+  event.action = "request.reject";
+  event.account_id = named_account(request);
+  event.token_id = request.caller_token_id;
+  event.resource = request.method + " " + request.raw_path;
+  event.outcome = audit_outcome_for_http_status(response.status);
+  event.remote_address = request.remote_address;
+  audit_->record(event);
 }
 
 void Authenticator::audit_after(const Request& request,
@@ -285,7 +283,7 @@ void Authenticator::audit_after(const Request& request,
   AuditEvent event;
   event.token_id = request.caller_token_id;
   event.remote_address = request.remote_address;
-  event.outcome = outcome_for_http_status(response.status);
+  event.outcome = audit_outcome_for_http_status(response.status);
   event.account_id = named_account(request);
   if (classify_route(route) == RouteAccess::kAdmin) {
     event.action = admin_action(route);
@@ -310,6 +308,8 @@ void Authenticator::audit_after(const Request& request,
     event.action = "vend";
     event.resource = request.raw_path;
     audit_->record(event);
+  } else if (response.status >= 400) {
+    audit_rejected_request(request, response);
   }
 }
 

@@ -40,8 +40,9 @@ Result<std::string_view> bearer_token(std::string_view authorization);
 // refusing them openly leaks nothing. Requests that match no route still need
 // a token, so an anonymous caller cannot probe which paths exist.
 //
-// With an audit log it writes one line per refusal, per admin action and per
-// credential vend, and sets the AuditCallerScope around the handler.
+// With an audit log it writes one line per rejected token, per admin action,
+// per credential vend and per other request answered with 4xx or 5xx, and
+// sets the AuditCallerScope around the handler.
 class Authenticator {
  public:
   Authenticator(catalog::TokenService& tokens, AuditLog* audit);
@@ -56,6 +57,9 @@ class Authenticator {
  private:
   Response reject(const Request& request, const Status& status, const std::string& token_id);
   void audit_after(const Request& request, const RouteMatch& route, const Response& response);
+  // Writes a "request.reject" line for a 4xx or 5xx answer to an
+  // authenticated request that is neither an admin action nor a vend.
+  void audit_rejected_request(const Request& request, const Response& response);
 
   catalog::TokenService& tokens_;
   AuditLog* audit_;

@@ -348,6 +348,7 @@ class Session : public std::enable_shared_from_this<Session> {
     method_ = "-";
     path_ = "-";
     parser_.emplace();
+    header_read_ = false;
     parser_->header_limit(static_cast<uint32_t>(server_.options().max_header_bytes));
     parser_->body_limit(server_.options().max_body_bytes);
     if (buffer_.size() > 0) {  // a pipelined request already arrived
@@ -410,16 +411,17 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     const auto& header = parser_->get();
+    header_read_ = true;
     method_ = std::string(header.method_string());
     std::string_view target(header.target().data(), header.target().size());
     path_ = std::string(target.substr(0, target.find('?')));
 
     size_t field_count = std::distance(header.begin(), header.end());
     if (field_count > server_.options().max_header_count) {
-      write_and_close(plain_error(431, "header_fields_too_large",
-                                  "request has " + std::to_string(field_count) +
-                                      " header fields; the limit is " +
-                                      std::to_string(server_.options().max_header_count)));
+      reject_and_close(plain_error(431, "header_fields_too_large",
+                                   "request has " + std::to_string(field_count) +
+                                       " header fields; the limit is " +
+                                       std::to_string(server_.options().max_header_count)));
       return;
     }
     if (expects_continue(header) && !parser_->is_done()) {
@@ -444,7 +446,7 @@ class Session : public std::enable_shared_from_this<Session> {
     state_ = State::kHandling;
     Result<Request> request = make_request(header);
     if (!request.ok()) {
-      write_and_close(Response::error(request.status()));
+      reject_and_close(Response::error(request.status()));
       return;
     }
     auto task = [self = shared_from_this(), request = std::move(*request)]() mutable {
@@ -455,7 +457,7 @@ class Session : public std::enable_shared_from_this<Session> {
     };
     if (!server_.pool().try_submit(std::move(task))) {
       server_.rejected_queue_full_++;
-      write_and_close(Response::error(
+      reject_and_close(Response::error(
           unavailable("server is busy: the request queue is full; retry after a second")));
     }
   }
@@ -501,7 +503,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (timed_out_) {
       logger().debug("request from {} not received whole within the read timeout; sending 408",
                      remote_address_);
-      write_and_close(
+      reject_and_close(
           plain_error(408, "request_timeout",
                       "request not received whole within " +
                           std::to_string(server_.options().read_timeout.count()) +
@@ -509,23 +511,23 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     if (ec == bhttp::error::body_limit) {
-      write_and_close(
+      reject_and_close(
           Response::error(too_large("request body is larger than the limit of " +
                                     std::to_string(server_.options().max_body_bytes) + " bytes")));
       return;
     }
     if (ec == bhttp::error::header_limit) {
-      write_and_close(plain_error(431, "header_fields_too_large",
-                                  "request line and header fields exceed the limit of " +
-                                      std::to_string(server_.options().max_header_bytes) +
-                                      " bytes"));
+      reject_and_close(plain_error(431, "header_fields_too_large",
+                                   "request line and header fields exceed the limit of " +
+                                       std::to_string(server_.options().max_header_bytes) +
+                                       " bytes"));
       return;
     }
     if (is_disconnect(ec) || ec == bhttp::error::partial_message) {
       close();
       return;
     }
-    write_and_close(Response::error(invalid_argument("malformed HTTP request: " + ec.message())));
+    reject_and_close(Response::error(invalid_argument("malformed HTTP request: " + ec.message())));
   }
 
   // Builds the Request passed to a handler from the header (the body is left
@@ -572,6 +574,7 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = message.keep_alive();
     Result<Request> request = make_request(message);
     if (!request.ok()) {
+      report_rejection(400);
       write_response(Response::error(request.status()));
       return;
     }
@@ -594,9 +597,31 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!server_.pool().try_submit(std::move(task))) {
       server_.requests_in_flight_--;
       server_.rejected_queue_full_++;
+      report_rejection(503);
       write_response(Response::error(
           unavailable("server is busy: the request queue is full; retry after a second")));
     }
+  }
+
+  // Tells ServerOptions::on_reject about a request answered without a handler.
+  void report_rejection(int status) {
+    const auto& on_reject = server_.options().on_reject;
+    if (!on_reject) {
+      return;
+    }
+    RejectedRequest rejected;
+    rejected.remote_address = remote_address_;
+    if (header_read_) {
+      rejected.method = method_;
+      rejected.path = path_;
+    }
+    rejected.status = status;
+    on_reject(rejected);
+  }
+
+  void reject_and_close(Response response) {
+    report_rejection(response.status);
+    write_and_close(std::move(response));
   }
 
   // Sends the response to a request that was not read whole, then closes the connection.
@@ -696,6 +721,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool linger_ = false;
   size_t lingered_bytes_ = 0;
   std::string remote_address_ = "unknown";
+  // Whether method_ and path_ belong to the request being read.
+  bool header_read_ = false;
   std::string method_ = "-";
   std::string path_ = "-";
   int status_ = 0;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,16 @@ namespace floecat::http {
 namespace server_internal {
 class Session;
 }  // namespace server_internal
+
+// A request the server answered itself, before any handler or middleware
+// ran: a size limit, the read timeout, a malformed request or a full queue.
+struct RejectedRequest {
+  std::string remote_address;
+  // Empty when the request line was not read whole.
+  std::string method;
+  std::string path;
+  int status = 0;
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -42,6 +53,9 @@ struct ServerOptions {
   // without the other is an error at start().
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Called on an I/O thread for every RejectedRequest, e.g. to audit it. It
+  // must be quick and must not throw.
+  std::function<void(const RejectedRequest&)> on_reject;
 };
 
 // Counters for metrics; each value is read atomically but the set is not a
