@@ -5,9 +5,11 @@
 // "$NAME=value", and every other line belongs to the config file, which is
 // written to a temporary file and read by Config::load.
 //
-// Checked: a loaded config answers every key from the source with the
-// highest precedence (-D, then environment, then file), source_of names that
-// source, and the typed getters return values inside the asked range.
+// Checked properties:
+// - Config::get returns every key from the source with the highest
+//   precedence (-D, then environment, then file);
+// - Config::source_of names that source;
+// - the typed getters return values inside the requested range.
 
 #include <unistd.h>
 

@@ -4,13 +4,17 @@
 // add query parameters and "name: value" lines add headers, in order. A
 // final line "!" switches the path rule to S3's.
 //
-// Checked: the canonical URI of a path starting with '/' starts with '/';
-// remove_dot_segments leaves no empty, "." or ".." segment and is
-// idempotent on paths that start with '/'; the canonical request starts with
-// the upper-case method and ends with the signed header list and the payload
-// hash; signed header names come out lower-case, sorted and unique when the
-// header names are HTTP tokens; sign_request either fails cleanly or adds an
-// Authorization header.
+// Checked properties, for paths that start with '/' as wire paths do:
+// - the canonical URI starts with '/';
+// - remove_dot_segments leaves no empty, "." or ".." segment and is
+//   idempotent.
+// For every input:
+// - the canonical request starts with the upper-case method and ends with
+//   the signed header list and the payload hash;
+// - signed header names are lower-case, sorted and unique, and include host,
+//   when every header name is an HTTP token;
+// - sign_request either fails with kInvalidArgument or adds an
+//   Authorization header.
 
 #include <algorithm>
 #include <cctype>

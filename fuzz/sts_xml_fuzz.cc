@@ -2,10 +2,12 @@
 // GetCallerIdentity success bodies, the <ErrorResponse> error body and the
 // ISO 8601 times in Expiration. The whole input is each parser's body.
 //
-// Checked: a successful AssumeRole parse has all three credential parts and
-// no whitespace in the secret key or the session token; a successful
-// GetCallerIdentity parse has an Arn; every failure is kUnavailable, the
-// code the STS client gives a malformed response.
+// Checked properties:
+// - a successful AssumeRole parse has all three credential parts and an
+//   expiration, and no whitespace in the secret key or the session token;
+// - a successful GetCallerIdentity parse has an Arn;
+// - every failure is kUnavailable, the code the STS client uses for a
+//   malformed response.
 
 #include <cctype>
 #include <cstddef>

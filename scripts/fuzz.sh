@@ -8,8 +8,8 @@
 #
 # Usage: scripts/fuzz.sh [TARGET...]   (default: every target)
 # Environment: FUZZ_SECONDS, FUZZ_JOBS (build parallelism, default 2),
-# FLOECAT_FUZZ_BUILD_DIR, FUZZ_MERGE=1 to merge the new inputs that add
-# coverage into fuzz/corpus/<target> afterwards.
+# FLOECAT_FUZZ_BUILD_DIR, FUZZ_MERGE=1 to add up to FUZZ_MERGE_MAX (default
+# 50) of the new inputs that add coverage to fuzz/corpus/<target>.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build_dir="${FLOECAT_FUZZ_BUILD_DIR:-$root/build-fuzz}"
@@ -53,6 +53,35 @@ for target in "${targets[@]}"; do
 done
 nice -n 5 cmake --build "$build_dir" -j "$jobs" --target "${build_targets[@]}"
 
+# Minimises the seeds plus this run's new inputs with libFuzzer's -merge=1,
+# then copies at most FUZZ_MERGE_MAX (default 50) of the kept inputs that
+# are new, smallest first and none over 4 KiB, into fuzz/corpus/<target>.
+merge_into_corpus() {
+  local target="$1" work="$2" log="$3"
+  local corpus="$root/fuzz/corpus/$target"
+  local merged="$build_dir/fuzz-work/$target.merged"
+  rm -rf "$merged"
+  mkdir -p "$merged"
+  "$build_dir/fuzz/${target}_fuzz" -merge=1 "$merged" "$corpus" "$work" >>"$log" 2>&1
+  local known added=0
+  known="$(sha1sum "$corpus"/* | cut -d' ' -f1)"
+  while read -r file; do
+    [ "$added" -ge "${FUZZ_MERGE_MAX:-50}" ] && break
+    [ "$(stat -c %s "$merged/$file")" -le 4096 ] || continue
+    if ! grep -qx "$(sha1sum "$merged/$file" | cut -d' ' -f1)" <<<"$known"; then
+      cp "$merged/$file" "$corpus/$file"
+      added=$((added + 1))
+    fi
+  done < <(ls -Sr "$merged")
+  echo "fuzz: merged $added new inputs into fuzz/corpus/$target"
+}
+
+# The api_body target keeps its SQLite stores in a temporary directory; on
+# tmpfs their fsync calls return at once instead of waiting for the disk.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
+
 mkdir -p "$root/fuzz/crashes"
 failed=()
 summary=()
@@ -83,8 +112,7 @@ for target in "${targets[@]}"; do
   summary+=("$line")
 
   if [ "${FUZZ_MERGE:-0}" = "1" ] && [ "$status" -eq 0 ]; then
-    "$build_dir/fuzz/${target}_fuzz" -merge=1 "$root/fuzz/corpus/$target" "$work" \
-      >>"$log" 2>&1
+    merge_into_corpus "$target" "$work" "$log"
   fi
 done
 
