@@ -110,25 +110,10 @@ Result<TableRef> table_of(const Request& request) {
 }
 
 // The table-scoped path below the catalog URI, as the refresh endpoint.
-// The refresh route for a table, relative to the catalog's base URI; it
-// keeps the access level the load asked for.
-std::string credentials_path(const TableRef& ref, bool write) {
-  return fmt::format("v1/{}/namespaces/{}/tables/{}/credentials{}", encode_segment(ref.account),
+std::string credentials_path(const TableRef& ref) {
+  return fmt::format("v1/{}/namespaces/{}/tables/{}/credentials", encode_segment(ref.account),
                      encode_segment(catalog::join_namespace(ref.namespace_name)),
-                     encode_segment(ref.name), write ? "?access=write" : "");
-}
-
-// Reads the "access" query parameter of a load or credentials request:
-// "read" (the default) or "write".
-Result<bool> write_access_of(const Request& request) {
-  auto found = request.query.find("access");
-  if (found == request.query.end() || found->second == "read") {
-    return false;
-  }
-  if (found->second == "write") {
-    return true;
-  }
-  return invalid_argument("access: must be 'read' or 'write'");
+                     encode_segment(ref.name));
 }
 
 class IcebergApi {
@@ -292,7 +277,7 @@ class IcebergApi {
       return iceberg_error(stored.status(), Subject::kTable);
     logger().info("registered table {} in account {} from {}", ref.name, ref.account,
                   metadata_location);
-    return load_result(ref, *stored, *delegation, false);
+    return load_result(ref, *stored, *delegation);
   }
 
   Response load_table(const Request& request, bool head) {
@@ -308,10 +293,7 @@ class IcebergApi {
         parse_access_delegation(request.header(kDelegationHeader));
     if (!delegation.ok())
       return iceberg_error(delegation.status(), Subject::kTable);
-    Result<bool> write = write_access_of(request);
-    if (!write.ok())
-      return iceberg_error(write.status(), Subject::kTable);
-    return load_result(*ref, *stored, *delegation, *write);
+    return load_result(*ref, *stored, *delegation);
   }
 
   Response drop_table(const Request& request) {
@@ -333,13 +315,10 @@ class IcebergApi {
     Result<TableRef> ref = table_of(request);
     if (!ref.ok())
       return iceberg_error(ref.status(), Subject::kTable);
-    Result<bool> write = write_access_of(request);
-    if (!write.ok())
-      return iceberg_error(write.status(), Subject::kTable);
     Result<json> stored = catalog_.tables().get(ref->account, ref->namespace_name, ref->name);
     if (!stored.ok())
       return iceberg_error(stored.status(), Subject::kTable);
-    Result<json> credential = vend(*ref, *stored, covering_authority(*ref, *stored), *write);
+    Result<json> credential = vend(*ref, *stored);
     if (!credential.ok())
       return iceberg_error(credential.status(), Subject::kTable);
     return Response::json(200, json{{"storage-credentials", json::array({*credential})}});
@@ -381,28 +360,15 @@ class IcebergApi {
     return metadata;
   }
 
-  // The enabled authority whose prefix best covers the table's location:
-  // kNotFound when none does, kInvalidArgument when the stored location
-  // does not parse.
-  Result<json> covering_authority(const TableRef& ref, const json& stored) {
-    FLOECAT_ASSIGN_OR_RETURN(
-        catalog::Location location,
-        catalog::parse_location("location", stored.value("location", std::string())));
-    return catalog_.storage_authorities().match_location(ref.account, location);
-  }
-
-  // Mints one storage credential for the table's location from `authority`,
-  // the answer of covering_authority.
-  Result<json> vend(const TableRef& ref,
-                    const json& stored,
-                    const Result<json>& authority,
-                    bool write) {
+  // Mints one storage credential for the table's location.
+  Result<json> vend(const TableRef& ref, const json& stored) {
     if (vendor_ == nullptr) {
       return unavailable("credential vending is not configured on this server");
     }
     std::string location_text = stored.value("location", std::string());
     FLOECAT_ASSIGN_OR_RETURN(catalog::Location location,
                              catalog::parse_location("location", location_text));
+    Result<json> authority = catalog_.storage_authorities().match_location(ref.account, location);
     if (!authority.ok()) {
       if (authority.status().code() == StatusCode::kNotFound) {
         return invalid_argument(fmt::format(
@@ -413,14 +379,20 @@ class IcebergApi {
       return authority.status();
     }
     FLOECAT_ASSIGN_OR_RETURN(
-        json minted, vendor_->mint(catalog::MintRequest{ref.account, *authority, location, write}));
+        json minted, vendor_->mint(catalog::MintRequest{ref.account, *authority, location, false}));
     // The Iceberg StorageCredential has only prefix and config.
     return json{{"prefix", minted["prefix"]}, {"config", minted["config"]}};
   }
 
-  // Client-safe settings of the covering authority, if there is one.
-  static json client_config(const Result<json>& authority) {
+  // Client-safe settings of the authority covering the table, if any.
+  json client_config(const TableRef& ref, const json& stored) {
     json config = json::object();
+    Result<catalog::Location> location =
+        catalog::parse_location("location", stored.value("location", std::string()));
+    if (!location.ok()) {
+      return config;
+    }
+    Result<json> authority = catalog_.storage_authorities().match_location(ref.account, *location);
     if (!authority.ok()) {
       return config;
     }
@@ -439,14 +411,12 @@ class IcebergApi {
 
   Response load_result(const TableRef& ref,
                        const json& stored,
-                       const AccessDelegation& delegation,
-                       bool write) {
-    Result<json> authority = covering_authority(ref, stored);
+                       const AccessDelegation& delegation) {
     json result = {{"metadata-location", stored["metadata_location"]},
                    {"metadata", stored["metadata"]},
-                   {"config", client_config(authority)}};
+                   {"config", client_config(ref, stored)}};
     if (delegation.vended_credentials) {
-      Result<json> credential = vend(ref, stored, authority, write);
+      Result<json> credential = vend(ref, stored);
       if (!credential.ok()) {
         logger().warn("vending for table {} in account {} failed: {}", ref.name, ref.account,
                       credential.status());
@@ -455,7 +425,7 @@ class IcebergApi {
       for (const auto& [key, value] : (*credential)["config"].items()) {
         result["config"][key] = value;
       }
-      result["config"]["client.refresh-credentials-endpoint"] = credentials_path(ref, write);
+      result["config"]["client.refresh-credentials-endpoint"] = credentials_path(ref);
       result["storage-credentials"] = json::array({std::move(*credential)});
     }
     return Response::json(200, result);
