@@ -82,9 +82,12 @@ std::string encode_segment(std::string_view text) {
   return out;
 }
 
-struct TableRef {
+struct NamespaceRef {
   std::string account;
   catalog::NamespaceName namespace_name;
+};
+
+struct TableRef : NamespaceRef {
   std::string name;
 };
 
@@ -100,20 +103,40 @@ Result<catalog::NamespaceName> namespace_of(const Request& request) {
   return catalog::parse_namespace_path("namespace", request.param("namespace"));
 }
 
-Result<TableRef> table_of(const Request& request) {
-  TableRef ref;
+Result<NamespaceRef> namespace_ref_of(const Request& request) {
+  NamespaceRef ref;
   FLOECAT_ASSIGN_OR_RETURN(ref.account, account_of(request));
   FLOECAT_ASSIGN_OR_RETURN(ref.namespace_name, namespace_of(request));
+  return ref;
+}
+
+Result<TableRef> table_of(const Request& request) {
+  TableRef ref;
+  FLOECAT_ASSIGN_OR_RETURN(static_cast<NamespaceRef&>(ref), namespace_ref_of(request));
   ref.name = request.param("table");
   FLOECAT_RETURN_IF_ERROR(catalog::check_name("table", ref.name));
   return ref;
 }
 
-// The table-scoped path below the catalog URI, as the refresh endpoint.
-std::string credentials_path(const TableRef& ref) {
-  return fmt::format("v1/{}/namespaces/{}/tables/{}/credentials", encode_segment(ref.account),
+// The refresh route for a table, relative to the catalog's base URI; it
+// keeps the access level the load asked for.
+std::string credentials_path(const TableRef& ref, bool write) {
+  return fmt::format("v1/{}/namespaces/{}/tables/{}/credentials{}", encode_segment(ref.account),
                      encode_segment(catalog::join_namespace(ref.namespace_name)),
-                     encode_segment(ref.name));
+                     encode_segment(ref.name), write ? "?access=write" : "");
+}
+
+// Reads the "access" query parameter of a load or credentials request:
+// "read" (the default) or "write".
+Result<bool> write_access_of(const Request& request) {
+  auto found = request.query.find("access");
+  if (found == request.query.end() || found->second == "read") {
+    return false;
+  }
+  if (found->second == "write") {
+    return true;
+  }
+  return invalid_argument("access: must be 'read' or 'write'");
 }
 
 class IcebergApi {
@@ -180,12 +203,10 @@ class IcebergApi {
   }
 
   Response load_namespace(const Request& request, bool head) {
-    Result<std::string> account = account_of(request);
-    Result<catalog::NamespaceName> name = namespace_of(request);
-    Status status = !account.ok() ? account.status() : name.status();
-    if (!status.ok())
-      return head ? head_response(status) : iceberg_error(status, Subject::kNamespace);
-    Result<json> loaded = catalog_.namespaces().get(*account, *name);
+    Result<NamespaceRef> ref = namespace_ref_of(request);
+    if (!ref.ok())
+      return head ? head_response(ref.status()) : iceberg_error(ref.status(), Subject::kNamespace);
+    Result<json> loaded = catalog_.namespaces().get(ref->account, ref->namespace_name);
     if (head)
       return head_response(loaded.status());
     if (!loaded.ok())
@@ -194,38 +215,29 @@ class IcebergApi {
   }
 
   Response drop_namespace(const Request& request) {
-    Result<std::string> account = account_of(request);
-    if (!account.ok())
-      return iceberg_error(account.status(), Subject::kNamespace);
-    Result<catalog::NamespaceName> name = namespace_of(request);
-    if (!name.ok())
-      return iceberg_error(name.status(), Subject::kNamespace);
-    Status removed = catalog_.namespaces().remove(*account, *name);
+    Result<NamespaceRef> ref = namespace_ref_of(request);
+    if (!ref.ok())
+      return iceberg_error(ref.status(), Subject::kNamespace);
+    Status removed = catalog_.namespaces().remove(ref->account, ref->namespace_name);
     if (!removed.ok())
       return iceberg_error(removed, Subject::kNamespace);
     return Response::no_content();
   }
 
   Response list_tables(const Request& request) {
-    Result<std::string> account = account_of(request);
-    if (!account.ok())
-      return iceberg_error(account.status(), Subject::kNamespace);
-    Result<catalog::NamespaceName> name = namespace_of(request);
-    if (!name.ok())
-      return iceberg_error(name.status(), Subject::kNamespace);
-    Result<json> listed = catalog_.tables().list(*account, *name);
+    Result<NamespaceRef> ref = namespace_ref_of(request);
+    if (!ref.ok())
+      return iceberg_error(ref.status(), Subject::kNamespace);
+    Result<json> listed = catalog_.tables().list(ref->account, ref->namespace_name);
     if (!listed.ok())
       return iceberg_error(listed.status(), Subject::kNamespace);
     return Response::json(200, *listed);
   }
 
   Response register_table(const Request& request) {
-    Result<std::string> account = account_of(request);
-    if (!account.ok())
-      return iceberg_error(account.status(), Subject::kNamespace);
-    Result<catalog::NamespaceName> name = namespace_of(request);
-    if (!name.ok())
-      return iceberg_error(name.status(), Subject::kNamespace);
+    Result<NamespaceRef> namespace_ref = namespace_ref_of(request);
+    if (!namespace_ref.ok())
+      return iceberg_error(namespace_ref.status(), Subject::kNamespace);
     Result<AccessDelegation> delegation =
         parse_access_delegation(request.header(kDelegationHeader));
     if (!delegation.ok())
@@ -256,7 +268,7 @@ class IcebergApi {
                                             "supported; drop the table first"),
                            Subject::kTable);
     }
-    TableRef ref{*account, *name, body["name"].get<std::string>()};
+    TableRef ref{*namespace_ref, body["name"].get<std::string>()};
     if (Status valid = catalog::check_name("name", ref.name); !valid.ok()) {
       return iceberg_error(valid, Subject::kTable);
     }
@@ -277,7 +289,7 @@ class IcebergApi {
       return iceberg_error(stored.status(), Subject::kTable);
     logger().info("registered table {} in account {} from {}", ref.name, ref.account,
                   metadata_location);
-    return load_result(ref, *stored, *delegation);
+    return load_result(ref, *stored, *delegation, false);
   }
 
   Response load_table(const Request& request, bool head) {
@@ -293,7 +305,10 @@ class IcebergApi {
         parse_access_delegation(request.header(kDelegationHeader));
     if (!delegation.ok())
       return iceberg_error(delegation.status(), Subject::kTable);
-    return load_result(*ref, *stored, *delegation);
+    Result<bool> write = write_access_of(request);
+    if (!write.ok())
+      return iceberg_error(write.status(), Subject::kTable);
+    return load_result(*ref, *stored, *delegation, *write);
   }
 
   Response drop_table(const Request& request) {
@@ -315,10 +330,13 @@ class IcebergApi {
     Result<TableRef> ref = table_of(request);
     if (!ref.ok())
       return iceberg_error(ref.status(), Subject::kTable);
+    Result<bool> write = write_access_of(request);
+    if (!write.ok())
+      return iceberg_error(write.status(), Subject::kTable);
     Result<json> stored = catalog_.tables().get(ref->account, ref->namespace_name, ref->name);
     if (!stored.ok())
       return iceberg_error(stored.status(), Subject::kTable);
-    Result<json> credential = vend(*ref, *stored);
+    Result<json> credential = vend(*ref, *stored, covering_authority(*ref, *stored), *write);
     if (!credential.ok())
       return iceberg_error(credential.status(), Subject::kTable);
     return Response::json(200, json{{"storage-credentials", json::array({*credential})}});
@@ -360,15 +378,28 @@ class IcebergApi {
     return metadata;
   }
 
-  // Mints one storage credential for the table's location.
-  Result<json> vend(const TableRef& ref, const json& stored) {
+  // The enabled authority whose prefix best covers the table's location:
+  // kNotFound when none does, kInvalidArgument when the stored location
+  // does not parse.
+  Result<json> covering_authority(const TableRef& ref, const json& stored) {
+    FLOECAT_ASSIGN_OR_RETURN(
+        catalog::Location location,
+        catalog::parse_location("location", stored.value("location", std::string())));
+    return catalog_.storage_authorities().match_location(ref.account, location);
+  }
+
+  // Mints one storage credential for the table's location from `authority`,
+  // the answer of covering_authority.
+  Result<json> vend(const TableRef& ref,
+                    const json& stored,
+                    const Result<json>& authority,
+                    bool write) {
     if (vendor_ == nullptr) {
       return unavailable("credential vending is not configured on this server");
     }
     std::string location_text = stored.value("location", std::string());
     FLOECAT_ASSIGN_OR_RETURN(catalog::Location location,
                              catalog::parse_location("location", location_text));
-    Result<json> authority = catalog_.storage_authorities().match_location(ref.account, location);
     if (!authority.ok()) {
       if (authority.status().code() == StatusCode::kNotFound) {
         return invalid_argument(fmt::format(
@@ -379,20 +410,14 @@ class IcebergApi {
       return authority.status();
     }
     FLOECAT_ASSIGN_OR_RETURN(
-        json minted, vendor_->mint(catalog::MintRequest{ref.account, *authority, location, false}));
+        json minted, vendor_->mint(catalog::MintRequest{ref.account, *authority, location, write}));
     // The Iceberg StorageCredential has only prefix and config.
     return json{{"prefix", minted["prefix"]}, {"config", minted["config"]}};
   }
 
-  // Client-safe settings of the authority covering the table, if any.
-  json client_config(const TableRef& ref, const json& stored) {
+  // Client-safe settings of the covering authority, if there is one.
+  static json client_config(const Result<json>& authority) {
     json config = json::object();
-    Result<catalog::Location> location =
-        catalog::parse_location("location", stored.value("location", std::string()));
-    if (!location.ok()) {
-      return config;
-    }
-    Result<json> authority = catalog_.storage_authorities().match_location(ref.account, *location);
     if (!authority.ok()) {
       return config;
     }
@@ -411,12 +436,14 @@ class IcebergApi {
 
   Response load_result(const TableRef& ref,
                        const json& stored,
-                       const AccessDelegation& delegation) {
+                       const AccessDelegation& delegation,
+                       bool write) {
+    Result<json> authority = covering_authority(ref, stored);
     json result = {{"metadata-location", stored["metadata_location"]},
                    {"metadata", stored["metadata"]},
-                   {"config", client_config(ref, stored)}};
+                   {"config", client_config(authority)}};
     if (delegation.vended_credentials) {
-      Result<json> credential = vend(ref, stored);
+      Result<json> credential = vend(ref, stored, authority, write);
       if (!credential.ok()) {
         logger().warn("vending for table {} in account {} failed: {}", ref.name, ref.account,
                       credential.status());
@@ -425,7 +452,7 @@ class IcebergApi {
       for (const auto& [key, value] : (*credential)["config"].items()) {
         result["config"][key] = value;
       }
-      result["config"]["client.refresh-credentials-endpoint"] = credentials_path(ref);
+      result["config"]["client.refresh-credentials-endpoint"] = credentials_path(ref, write);
       result["storage-credentials"] = json::array({std::move(*credential)});
     }
     return Response::json(200, result);
