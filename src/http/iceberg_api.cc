@@ -82,9 +82,12 @@ std::string encode_segment(std::string_view text) {
   return out;
 }
 
-struct TableRef {
+struct NamespaceRef {
   std::string account;
   catalog::NamespaceName namespace_name;
+};
+
+struct TableRef : NamespaceRef {
   std::string name;
 };
 
@@ -100,16 +103,21 @@ Result<catalog::NamespaceName> namespace_of(const Request& request) {
   return catalog::parse_namespace_path("namespace", request.param("namespace"));
 }
 
-Result<TableRef> table_of(const Request& request) {
-  TableRef ref;
+Result<NamespaceRef> namespace_ref_of(const Request& request) {
+  NamespaceRef ref;
   FLOECAT_ASSIGN_OR_RETURN(ref.account, account_of(request));
   FLOECAT_ASSIGN_OR_RETURN(ref.namespace_name, namespace_of(request));
+  return ref;
+}
+
+Result<TableRef> table_of(const Request& request) {
+  TableRef ref;
+  FLOECAT_ASSIGN_OR_RETURN(static_cast<NamespaceRef&>(ref), namespace_ref_of(request));
   ref.name = request.param("table");
   FLOECAT_RETURN_IF_ERROR(catalog::check_name("table", ref.name));
   return ref;
 }
 
-// The table-scoped path below the catalog URI, as the refresh endpoint.
 // The refresh route for a table, relative to the catalog's base URI; it
 // keeps the access level the load asked for.
 std::string credentials_path(const TableRef& ref, bool write) {
@@ -195,12 +203,10 @@ class IcebergApi {
   }
 
   Response load_namespace(const Request& request, bool head) {
-    Result<std::string> account = account_of(request);
-    Result<catalog::NamespaceName> name = namespace_of(request);
-    Status status = !account.ok() ? account.status() : name.status();
-    if (!status.ok())
-      return head ? head_response(status) : iceberg_error(status, Subject::kNamespace);
-    Result<json> loaded = catalog_.namespaces().get(*account, *name);
+    Result<NamespaceRef> ref = namespace_ref_of(request);
+    if (!ref.ok())
+      return head ? head_response(ref.status()) : iceberg_error(ref.status(), Subject::kNamespace);
+    Result<json> loaded = catalog_.namespaces().get(ref->account, ref->namespace_name);
     if (head)
       return head_response(loaded.status());
     if (!loaded.ok())
@@ -209,38 +215,29 @@ class IcebergApi {
   }
 
   Response drop_namespace(const Request& request) {
-    Result<std::string> account = account_of(request);
-    if (!account.ok())
-      return iceberg_error(account.status(), Subject::kNamespace);
-    Result<catalog::NamespaceName> name = namespace_of(request);
-    if (!name.ok())
-      return iceberg_error(name.status(), Subject::kNamespace);
-    Status removed = catalog_.namespaces().remove(*account, *name);
+    Result<NamespaceRef> ref = namespace_ref_of(request);
+    if (!ref.ok())
+      return iceberg_error(ref.status(), Subject::kNamespace);
+    Status removed = catalog_.namespaces().remove(ref->account, ref->namespace_name);
     if (!removed.ok())
       return iceberg_error(removed, Subject::kNamespace);
     return Response::no_content();
   }
 
   Response list_tables(const Request& request) {
-    Result<std::string> account = account_of(request);
-    if (!account.ok())
-      return iceberg_error(account.status(), Subject::kNamespace);
-    Result<catalog::NamespaceName> name = namespace_of(request);
-    if (!name.ok())
-      return iceberg_error(name.status(), Subject::kNamespace);
-    Result<json> listed = catalog_.tables().list(*account, *name);
+    Result<NamespaceRef> ref = namespace_ref_of(request);
+    if (!ref.ok())
+      return iceberg_error(ref.status(), Subject::kNamespace);
+    Result<json> listed = catalog_.tables().list(ref->account, ref->namespace_name);
     if (!listed.ok())
       return iceberg_error(listed.status(), Subject::kNamespace);
     return Response::json(200, *listed);
   }
 
   Response register_table(const Request& request) {
-    Result<std::string> account = account_of(request);
-    if (!account.ok())
-      return iceberg_error(account.status(), Subject::kNamespace);
-    Result<catalog::NamespaceName> name = namespace_of(request);
-    if (!name.ok())
-      return iceberg_error(name.status(), Subject::kNamespace);
+    Result<NamespaceRef> namespace_ref = namespace_ref_of(request);
+    if (!namespace_ref.ok())
+      return iceberg_error(namespace_ref.status(), Subject::kNamespace);
     Result<AccessDelegation> delegation =
         parse_access_delegation(request.header(kDelegationHeader));
     if (!delegation.ok())
@@ -271,7 +268,7 @@ class IcebergApi {
                                             "supported; drop the table first"),
                            Subject::kTable);
     }
-    TableRef ref{*account, *name, body["name"].get<std::string>()};
+    TableRef ref{*namespace_ref, body["name"].get<std::string>()};
     if (Status valid = catalog::check_name("name", ref.name); !valid.ok()) {
       return iceberg_error(valid, Subject::kTable);
     }
