@@ -13,11 +13,14 @@
 //   register           POST /iceberg/v1/{prefix}/namespaces/fuzz-ns/register
 // Any other first line picks a route by its first byte.
 //
-// Checked: no exception leaves a handler; no response is a 5xx except the
-// 503 of register (this target configures no credential vending); every
-// response body is JSON; no sensitive credential value of the request comes
-// back in the response; whatever a request creates can be deleted again,
-// which also keeps the stores the same size between inputs.
+// Checked properties:
+// - no exception leaves a handler;
+// - no response is a 5xx, except the 503 of register, because this target
+//   configures no credential vending;
+// - every response body is JSON;
+// - no sensitive credential value of the request comes back in the response;
+// - whatever a request creates can be deleted again, which also keeps the
+//   stores the same size between inputs.
 
 #include <stdlib.h>
 
@@ -25,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -120,9 +124,9 @@ struct Fixture {
   }
 };
 
-void check_setup(const floecat::http::Response& response, int expected, const char* what) {
+void check_setup(const floecat::http::Response& response, int expected, const char* step) {
   if (response.status != expected) {
-    std::fprintf(stderr, "fuzz setup failed: %s returned %d: %s\n", what, response.status,
+    std::fprintf(stderr, "fuzz setup failed: %s returned %d: %s\n", step, response.status,
                  response.body.c_str());
     std::abort();
   }
@@ -249,9 +253,20 @@ std::vector<std::string> secrets_of(std::string_view body) {
   return secrets;
 }
 
+// With FLOECAT_FUZZ_TRACE set, every response status is printed, so that a
+// seed's author can see which branch an input reaches.
+bool trace_enabled() {
+  static const bool enabled = std::getenv("FLOECAT_FUZZ_TRACE") != nullptr;
+  return enabled;
+}
+
 void check_response(const floecat::http::Response& response,
                     Route route,
                     const std::vector<std::string>& secrets) {
+  if (trace_enabled()) {
+    std::fprintf(stderr, "route %d: status %d %s\n", static_cast<int>(route), response.status,
+                 response.body.substr(0, 160).c_str());
+  }
   bool allowed_503 = route == Route::kRegister && response.status == 503;
   if (response.status >= 500 && !allowed_503) {
     std::fprintf(stderr, "status %d, body %s\n", response.status, response.body.c_str());
