@@ -19,6 +19,8 @@ if ! python3 -c 'import moto, botocore, awscli' >/dev/null 2>&1; then
 fi
 
 "$root/scripts/build.sh"
+# iceberg-js for the Iceberg REST client test, pinned by package-lock.json.
+(cd "$root/tests/integration/js" && npm ci --no-audit --no-fund --loglevel=error)
 failed=0
 (cd "$build_dir" && ctest --output-on-failure -j "$(nproc)" "$@") || failed=1
 
