@@ -21,7 +21,8 @@ EnvLookup process_env() {
   };
 }
 
-Result<Config> Config::load(std::map<std::string, std::string> overrides, EnvLookup env,
+Result<Config> Config::load(std::map<std::string, std::string> overrides,
+                            EnvLookup env,
                             const std::optional<std::string>& file_path) {
   Config config;
   for (auto& [key, value] : overrides) {
@@ -59,7 +60,8 @@ Result<std::map<std::string, std::string>> Config::parse_file_text(std::string_v
     }
     std::size_t equals = line.find('=');
     if (equals == std::string_view::npos) {
-      return invalid_argument(fmt::format("{} line {}: expected 'key = value'", origin, line_number));
+      return invalid_argument(
+          fmt::format("{} line {}: expected 'key = value'", origin, line_number));
     }
     std::string key(trim(line.substr(0, equals)));
     std::string value(trim(line.substr(equals + 1)));
@@ -69,9 +71,9 @@ Result<std::map<std::string, std::string>> Config::parse_file_text(std::string_v
     }
     for (char c : key) {
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) {
-        return invalid_argument(fmt::format(
-            "{} line {}: key may contain only letters, digits, '.', '-' and '_'", origin,
-            line_number));
+        return invalid_argument(
+            fmt::format("{} line {}: key may contain only letters, digits, '.', '-' and '_'",
+                        origin, line_number));
       }
     }
     if (values.count(key) != 0) {
@@ -142,8 +144,7 @@ Result<bool> Config::get_bool(std::string_view key, bool fallback) const {
   if (text == "false" || text == "0" || text == "no") {
     return false;
   }
-  return invalid_argument(
-      fmt::format("{} (from {}) must be true or false", key, source_of(key)));
+  return invalid_argument(fmt::format("{} (from {}) must be true or false", key, source_of(key)));
 }
 
 Result<std::int64_t> Config::get_int(std::string_view key,
@@ -159,7 +160,8 @@ Result<std::int64_t> Config::get_int(std::string_view key,
   errno = 0;
   long long parsed = std::strtoll(text.c_str(), &end, 10);
   if (errno != 0 || end != text.c_str() + text.size()) {
-    return invalid_argument(fmt::format("{} (from {}) must be a whole number", key, source_of(key)));
+    return invalid_argument(
+        fmt::format("{} (from {}) must be a whole number", key, source_of(key)));
   }
   if (parsed < min || parsed > max) {
     return invalid_argument(fmt::format("{} (from {}) must be between {} and {}, got {}", key,

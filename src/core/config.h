@@ -29,7 +29,8 @@ class Config {
 
   // Builds a config from -D overrides, an environment and an optional file.
   // A file that cannot be read or parsed is an error naming the file and line.
-  static Result<Config> load(std::map<std::string, std::string> overrides, EnvLookup env,
+  static Result<Config> load(std::map<std::string, std::string> overrides,
+                             EnvLookup env,
                              const std::optional<std::string>& file_path);
 
   // Parses the text of a config file: one "key = value" per line, '#' starts

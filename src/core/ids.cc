@@ -1,17 +1,18 @@
 #include "core/ids.h"
 
-#include <openssl/rand.h>
-
 #include <array>
 #include <cstdint>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <openssl/rand.h>
 
 namespace floecat {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 bool is_id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -55,8 +56,8 @@ Status validate_id(std::string_view field, std::string_view id) {
       return invalid_argument(fmt::format("{} must not contain '/'", field));
     }
     if (!is_id_char(c)) {
-      return invalid_argument(fmt::format(
-          "{} may contain only letters, digits, '-', '_' and '.'", field));
+      return invalid_argument(
+          fmt::format("{} may contain only letters, digits, '-', '_' and '.'", field));
     }
   }
   return Status();

@@ -27,9 +27,13 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
   return *this;
 }
 
-SecretBytes SecretBytes::clone() const { return SecretBytes(bytes_.data(), bytes_.size()); }
+SecretBytes SecretBytes::clone() const {
+  return SecretBytes(bytes_.data(), bytes_.size());
+}
 
-void SecretBytes::append(std::string_view bytes) { bytes_.insert(bytes_.end(), bytes.begin(), bytes.end()); }
+void SecretBytes::append(std::string_view bytes) {
+  bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
+}
 
 void SecretBytes::clear() {
   secure_wipe(bytes_.data(), bytes_.size());
@@ -40,7 +44,9 @@ bool SecretBytes::equals(const SecretBytes& other) const {
   return constant_time_equals(expose(), other.expose());
 }
 
-std::ostream& operator<<(std::ostream& out, const SecretBytes&) { return out << kMask; }
+std::ostream& operator<<(std::ostream& out, const SecretBytes&) {
+  return out << kMask;
+}
 
 bool constant_time_equals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {

@@ -19,6 +19,7 @@ struct WipingAllocator {
   using value_type = T;
 
   WipingAllocator() = default;
+
   template <typename U>
   WipingAllocator(const WipingAllocator<U>&) noexcept {}  // NOLINT: rebind
 
@@ -60,9 +61,13 @@ class SecretBytes {
   SecretBytes clone() const;
 
   std::size_t size() const { return bytes_.size(); }
+
   bool empty() const { return bytes_.empty(); }
+
   const std::uint8_t* data() const { return bytes_.data(); }
+
   std::uint8_t* mutable_data() { return bytes_.data(); }
+
   void resize(std::size_t size) { bytes_.resize(size); }
 
   // Returns a view of the bytes as characters. The view must not outlive

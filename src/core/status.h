@@ -31,12 +31,15 @@ std::string_view status_code_name(StatusCode code);
 class [[nodiscard]] Status {
  public:
   Status() = default;
+
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status ok_status() { return Status(); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
+
   StatusCode code() const { return code_; }
+
   const std::string& message() const { return message_; }
 
   // Returns "code: message", or "ok".
@@ -72,10 +75,10 @@ Status internal_error(std::string message);
 }  // namespace floecat
 
 // Returns from the enclosing function when `expr` yields a non-ok Status.
-#define FLOECAT_RETURN_IF_ERROR(expr)        \
-  do {                                       \
+#define FLOECAT_RETURN_IF_ERROR(expr)           \
+  do {                                          \
     ::floecat::Status floecat_status_ = (expr); \
-    if (!floecat_status_.ok()) {             \
-      return floecat_status_;                \
-    }                                        \
+    if (!floecat_status_.ok()) {                \
+      return floecat_status_;                   \
+    }                                           \
   } while (false)

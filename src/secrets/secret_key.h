@@ -41,13 +41,16 @@ class SecretKey {
   static std::string account_prefix(std::string_view account_id);
 
   const std::string& account_id() const { return account_id_; }
+
   const std::string& secret_type() const { return secret_type_; }
+
   const std::string& secret_id() const { return secret_id_; }
 
   // The full escaped name.
   const std::string& name() const { return name_; }
 
   friend bool operator==(const SecretKey& a, const SecretKey& b) { return a.name_ == b.name_; }
+
   friend bool operator<(const SecretKey& a, const SecretKey& b) { return a.name_ < b.name_; }
 
  private:

@@ -1,8 +1,8 @@
 #include "core/secret_bytes.h"
 
-#include <gtest/gtest.h>
-
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "core/logging.h"
 
