@@ -106,8 +106,10 @@ AuditingSecretsStore::AuditingSecretsStore(secrets::SecretsStore& inner, AuditLo
 
 void AuditingSecretsStore::record(std::string_view action,
                                   const secrets::SecretKey& key,
-                                  const Status& status) {
+                                  const Status& status,
+                                  const aws::RequestIdScope& request_ids) {
   AuditEvent event;
+  event.aws_request_id = request_ids.joined();
   event.action = std::string(action);
   event.account_id = key.account_id();
   event.token_id = AuditCallerScope::current_token_id();
@@ -120,31 +122,35 @@ void AuditingSecretsStore::record(std::string_view action,
 
 Result<std::string> AuditingSecretsStore::put(const secrets::SecretKey& key,
                                               const SecretBytes& payload) {
+  aws::RequestIdScope request_ids;
   Result<std::string> result = inner_.put(key, payload);
-  record("secret.put", key, result.status());
+  record("secret.put", key, result.status(), request_ids);
   return result;
 }
 
 Result<std::optional<SecretBytes>> AuditingSecretsStore::get(const secrets::SecretKey& key) {
+  aws::RequestIdScope request_ids;
   Result<std::optional<SecretBytes>> result = inner_.get(key);
   Status status = result.status();
   if (result.ok() && !result->has_value()) {
     status = not_found("secret does not exist");
   }
-  record("secret.get", key, status);
+  record("secret.get", key, status, request_ids);
   return result;
 }
 
 Result<std::string> AuditingSecretsStore::update(const secrets::SecretKey& key,
                                                  const SecretBytes& payload) {
+  aws::RequestIdScope request_ids;
   Result<std::string> result = inner_.update(key, payload);
-  record("secret.update", key, result.status());
+  record("secret.update", key, result.status(), request_ids);
   return result;
 }
 
 Status AuditingSecretsStore::remove(const secrets::SecretKey& key) {
+  aws::RequestIdScope request_ids;
   Status status = inner_.remove(key);
-  record("secret.remove", key, status);
+  record("secret.remove", key, status, request_ids);
   return status;
 }
 

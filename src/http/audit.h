@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "aws/request_ids.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "http/server.h"
@@ -80,8 +81,8 @@ class AuditCallerScope {
 // remove it forwards, with the secret's key name and account (never the
 // payload). The catalog is given this store, so every secret operation the
 // catalog performs is audited. Listing, tags and readiness are not audited.
-// NOTE: the SecretsStore interface does not return the AWS request id, so
-// these lines carry aws_request_id null; the AWS store logs the id itself.
+// On the AWS backend, aws_request_id holds the ids of the Secrets Manager
+// calls the operation made (comma-separated); the local store makes none.
 class AuditingSecretsStore final : public secrets::SecretsStore {
  public:
   AuditingSecretsStore(secrets::SecretsStore& inner, AuditLog& audit);
@@ -96,7 +97,10 @@ class AuditingSecretsStore final : public secrets::SecretsStore {
   std::string_view backend_name() const override;
 
  private:
-  void record(std::string_view action, const secrets::SecretKey& key, const Status& status);
+  void record(std::string_view action,
+              const secrets::SecretKey& key,
+              const Status& status,
+              const aws::RequestIdScope& request_ids);
 
   secrets::SecretsStore& inner_;
   AuditLog& audit_;
