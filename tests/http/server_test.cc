@@ -72,6 +72,29 @@ class ServerTest : public ::testing::Test {
     }
   }
 
+  // Sends `partial`, an unfinished request for a route that counts its
+  // calls, and checks that the server answers 408 and closes without
+  // calling the route.
+  void expect_408_after_stall(const std::string& method, const std::string& partial) {
+    router_.add(method, "/stall", [this](const Request&) {
+      calls_++;
+      return Response::no_content();
+    });
+    ServerOptions options = local_options();
+    options.read_timeout = std::chrono::milliseconds(300);
+    start(options);
+    auto connection = connect_to(*server_);
+    ASSERT_TRUE(connection);
+    ASSERT_TRUE(connection->send(partial).ok());
+    Result<RawResponse> response = connection->read_response();
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->status, 408);
+    EXPECT_EQ(nlohmann::json::parse(response->body)["error"]["code"], "request_timeout");
+    EXPECT_FALSE(response->keep_alive);
+    EXPECT_TRUE(connection->closed_by_peer(std::chrono::seconds(10)));
+    EXPECT_EQ(calls_.load(), 0);
+  }
+
   Router router_;
   std::atomic<int> calls_{0};
   std::unique_ptr<Server> server_;
@@ -628,43 +651,12 @@ TEST_F(ExpectContinueTest, BodySentAnywayIsNotTakenAsRequest) {
 }
 
 TEST_F(ServerTest, StalledHeaderGets408) {
-  router_.add("GET", "/x", [this](const Request&) {
-    calls_++;
-    return Response::no_content();
-  });
-  ServerOptions options = local_options();
-  options.read_timeout = milliseconds(300);
-  start(options);
-  auto connection = connect_to(*server_);
-  ASSERT_TRUE(connection);
-  ASSERT_TRUE(connection->send("GET /x HTTP/1.1\r\nHost: h\r\n").ok());
-  Result<RawResponse> response = connection->read_response();
-  ASSERT_TRUE(response.ok()) << response.status();
-  EXPECT_EQ(response->status, 408);
-  EXPECT_EQ(nlohmann::json::parse(response->body)["error"]["code"], "request_timeout");
-  EXPECT_FALSE(response->keep_alive);
-  EXPECT_TRUE(connection->closed_by_peer(std::chrono::seconds(10)));
-  EXPECT_EQ(calls_.load(), 0);
+  expect_408_after_stall("GET", "GET /stall HTTP/1.1\r\nHost: h\r\n");
 }
 
 TEST_F(ServerTest, StalledBodyGets408) {
-  router_.add("POST", "/upload", [this](const Request&) {
-    calls_++;
-    return Response::no_content();
-  });
-  ServerOptions options = local_options();
-  options.read_timeout = milliseconds(300);
-  start(options);
-  auto connection = connect_to(*server_);
-  ASSERT_TRUE(connection);
-  ASSERT_TRUE(
-      connection->send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc").ok());
-  Result<RawResponse> response = connection->read_response();
-  ASSERT_TRUE(response.ok()) << response.status();
-  EXPECT_EQ(response->status, 408);
-  EXPECT_FALSE(response->keep_alive);
-  EXPECT_TRUE(connection->closed_by_peer(std::chrono::seconds(10)));
-  EXPECT_EQ(calls_.load(), 0);
+  expect_408_after_stall("POST",
+                         "POST /stall HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc");
 }
 
 TEST_F(ServerTest, IdleKeepAliveClosesWithoutResponse) {
