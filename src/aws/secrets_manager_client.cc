@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/errors.h"
-#include "aws/request_ids.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/logging.h"
@@ -106,7 +105,6 @@ CallOutcome SecretsManagerClient::invoke(std::string_view operation, WipingStrin
   request.body = std::move(body);
   CallOutcome outcome = client_.call(request, operation);
   std::string request_id = request_id_of(outcome.response);
-  RequestIdScope::record(request_id);
   if (outcome.ok()) {
     logger().debug("secretsmanager {} succeeded (request id {}, {} attempts)", operation,
                    request_id, outcome.attempts);

@@ -1,5 +1,7 @@
 #include "aws/service_client.h"
 
+#include "aws/errors.h"
+#include "aws/request_ids.h"
 #include "core/logging.h"
 
 namespace floecat::aws {
@@ -171,6 +173,7 @@ CallOutcome ServiceClient::call(const HttpRequest& request, std::string_view ope
       last_failure = response.status();
       retryable = is_retryable_transport_error(last_failure);
     } else if (response->status >= 200 && response->status < 300) {
+      RequestIdScope::record(request_id_of(*response));
       outcome.response = std::move(*response);
       outcome.error = AwsError{};
       outcome.status = Status::ok_status();
@@ -178,6 +181,7 @@ CallOutcome ServiceClient::call(const HttpRequest& request, std::string_view ope
     } else {
       outcome.error = parse_error_(*response);
       outcome.error.http_status = response->status;
+      RequestIdScope::record(outcome.error.request_id);
       last_failure = describe_failure(outcome.error, operation, attempt);
       retryable = is_retryable_response(outcome.error);
     }

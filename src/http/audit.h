@@ -81,8 +81,8 @@ class AuditCallerScope {
 // remove it forwards, with the secret's key name and account (never the
 // payload). The catalog is given this store, so every secret operation the
 // catalog performs is audited. Listing, tags and readiness are not audited.
-// On the AWS backend, aws_request_id holds the ids of the Secrets Manager
-// calls the operation made (comma-separated); the local store makes none.
+// On the AWS backend, aws_request_id lists the request ids of the AWS calls
+// the operation made, separated by commas. The local store makes no calls.
 class AuditingSecretsStore final : public secrets::SecretsStore {
  public:
   AuditingSecretsStore(secrets::SecretsStore& inner, AuditLog& audit);
@@ -115,7 +115,7 @@ std::string audit_outcome(const Status& status);
 std::string audit_outcome_for_http_status(int status);
 
 // Returns a ServerOptions::on_reject callback that writes one
-// "request.reject" line per request the server answered itself. `audit`
+// "request.reject" line per request the server rejected itself. `audit`
 // must outlive the server.
 std::function<void(const RejectedRequest&)> audit_rejected_requests(AuditLog& audit);
 
