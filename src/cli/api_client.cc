@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "aws/http_transport.h"
@@ -118,6 +119,21 @@ int report_api_error(const ApiResponse& response) {
   }
   std::cerr << fmt::format("floecat: {} (HTTP {})\n", message, response.status);
   return response.status == 404 ? 4 : 1;
+}
+
+void add_api_options(CLI::App& command,
+                     ApiOptions& api,
+                     std::string& output,
+                     const std::string& token_help) {
+  command.add_option("--server", api.server, "floecat server URL")
+      ->envname("FLOECAT_SERVER")
+      ->capture_default_str();
+  command.add_option("--token", api.token, token_help)->envname("FLOECAT_TOKEN");
+  command.add_option("--ca-file", api.ca_file, "PEM CA bundle to verify an https:// server")
+      ->envname("FLOECAT_CA_FILE");
+  command.add_option("--output", output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
 }
 
 }  // namespace floecat::cli

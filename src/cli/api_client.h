@@ -8,6 +8,10 @@
 
 #include "core/result.h"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace floecat::cli {
 
 // The server address and token of the client commands.
@@ -19,6 +23,14 @@ struct ApiOptions {
   // certificate is always verified.
   std::string ca_file;
 };
+
+// Adds the options every client command takes: --server (FLOECAT_SERVER),
+// --token (FLOECAT_TOKEN), --ca-file (FLOECAT_CA_FILE) and --output (table
+// or json).
+void add_api_options(CLI::App& command,
+                     ApiOptions& api,
+                     std::string& output,
+                     const std::string& token_help = "Bearer token");
 
 struct ApiResponse {
   int status = 0;

@@ -25,13 +25,7 @@ struct TableCommand {
 };
 
 void add_common_options(CLI::App& command, TableCommand& options) {
-  command.add_option("--server", options.api.server, "floecat server URL")
-      ->envname("FLOECAT_SERVER")
-      ->capture_default_str();
-  command.add_option("--token", options.api.token, "Bearer token")->envname("FLOECAT_TOKEN");
-  command.add_option("--output", options.output, "table or json")
-      ->check(CLI::IsMember({"table", "json"}))
-      ->capture_default_str();
+  add_api_options(command, options.api, options.output);
   command.add_option("--account", options.account, "Account id (the Iceberg catalog prefix)")
       ->required();
 }

@@ -28,16 +28,7 @@ struct TokenCommand {
 };
 
 void add_options(CLI::App& command, TokenCommand& options) {
-  command.add_option("--server", options.api.server, "floecat server URL")
-      ->envname("FLOECAT_SERVER")
-      ->capture_default_str();
-  command.add_option("--token", options.api.token, "Admin bearer token")->envname("FLOECAT_TOKEN");
-  command
-      .add_option("--ca-file", options.api.ca_file, "PEM CA bundle to verify an https:// server")
-      ->envname("FLOECAT_CA_FILE");
-  command.add_option("--output", options.output, "table or json")
-      ->check(CLI::IsMember({"table", "json"}))
-      ->capture_default_str();
+  add_api_options(command, options.api, options.output, "Admin bearer token");
 }
 
 void print_token_list(const json& tokens) {
