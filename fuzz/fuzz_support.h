@@ -10,7 +10,7 @@ namespace floecat::fuzz {
 
 // Aborts with `message` when `condition` is false. Targets use it for the
 // properties they check, so libFuzzer (or the replay program) reports a
-// wrong answer like a crash and keeps the input.
+// wrong result like a crash and keeps the input.
 inline void check(bool condition, const char* message) {
   if (!condition) {
     std::fprintf(stderr, "fuzz check failed: %s\n", message);

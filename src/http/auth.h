@@ -41,7 +41,7 @@ Result<std::string_view> bearer_token(std::string_view authorization);
 // a token, so an anonymous caller cannot probe which paths exist.
 //
 // With an audit log it writes one line per rejected token, per admin action,
-// per credential vend and per other request answered with 4xx or 5xx, and
+// per credential vend and per other request that ends in 4xx or 5xx. It also
 // sets the AuditCallerScope around the handler.
 class Authenticator {
  public:
@@ -57,8 +57,8 @@ class Authenticator {
  private:
   Response reject(const Request& request, const Status& status, const std::string& token_id);
   void audit_after(const Request& request, const RouteMatch& route, const Response& response);
-  // Writes a "request.reject" line for a 4xx or 5xx answer to an
-  // authenticated request that is neither an admin action nor a vend.
+  // Writes a "request.reject" line for an authenticated request that ends in
+  // 4xx or 5xx and is neither an admin action nor a vend.
   void audit_rejected_request(const Request& request, const Response& response);
 
   catalog::TokenService& tokens_;

@@ -389,7 +389,7 @@ class IcebergApi {
   }
 
   // Mints one storage credential for the table's location from `authority`,
-  // the answer of covering_authority.
+  // the result of covering_authority.
   Result<json> vend(const TableRef& ref,
                     const json& stored,
                     const Result<json>& authority,

@@ -603,7 +603,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  // Tells ServerOptions::on_reject about a request answered without a handler.
+  // Reports a request rejected without a handler to ServerOptions::on_reject.
   void report_rejection(int status) {
     const auto& on_reject = server_.options().on_reject;
     if (!on_reject) {

@@ -16,7 +16,7 @@ namespace server_internal {
 class Session;
 }  // namespace server_internal
 
-// A request the server answered itself, before any handler or middleware
+// A request the server rejected itself, before any handler or middleware
 // ran: a size limit, the read timeout, a malformed request or a full queue.
 struct RejectedRequest {
   std::string remote_address;

@@ -225,7 +225,7 @@ Result<aws::Credentials> CredentialVendor::assume_scoped_role(std::string_view a
     Result<aws::Credentials> minted =
         call_assume_role(source, endpoints, role_arn, session_name, external_id, duration, policy);
     if (!minted.ok()) {
-      // STS names the role; the location says which session policy it got.
+      // STS names the role, and the location identifies the session policy.
       return minted.status().with_context(
           fmt::format("minting credentials for {}", location.to_string()));
     }

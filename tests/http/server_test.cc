@@ -72,9 +72,8 @@ class ServerTest : public ::testing::Test {
     }
   }
 
-  // Sends `partial`, an unfinished request for a route that counts its
-  // calls, and checks that the server answers 408 and closes without
-  // calling the route.
+  // Sends `partial`, an unfinished request for a counting route, and checks
+  // that the server responds 408 and closes without calling the route.
   void expect_408_after_stall(const std::string& method, const std::string& partial) {
     router_.add(method, "/stall", [this](const Request&) {
       calls_++;

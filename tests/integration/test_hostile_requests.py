@@ -1,9 +1,9 @@
 """Hostile requests against a running server with a registered Iceberg table.
 
-The cases: bad and revoked tokens; cross-account reads, writes, deletes and
-vends by id and by display name; `..` and encoded slashes in ids and
-namespaces; oversized bodies and headers; a client that sends one byte a
-second.
+The cases are bad and revoked tokens, cross-account reads, writes, deletes
+and vends by id and by display name, `..` and encoded slashes in ids and
+namespaces, oversized bodies and headers, and a client that sends one byte
+a second.
 
 Each case checks the status, that the server stays healthy, and that the
 audit log has one line for the rejection."""
@@ -250,7 +250,7 @@ class HostileRequestTest(unittest.TestCase):
             if received.startswith(b"HTTP/1.1 "):
                 status = int(received[9:12])
         self.assertEqual(status, 408)
-        # The answer came before the request was whole.
+        # The response arrived before the request was complete.
         self.assertLess(sent, len(request))
         self.assert_audited(before, "request.reject", "http_408", "")
         self.assert_healthy()

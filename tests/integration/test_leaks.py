@@ -331,8 +331,8 @@ class LeakTest(unittest.TestCase):
 
         NOTE: a token that contains its canary at both ends of 300 other
         bytes leaves a 15-byte tail of it in a worker thread's arena right
-        after the create, with or without that zeroing, so the block is freed
-        by a C library or still in use. Its source was not found, and that
+        after the create, with or without that zeroing. So that block is
+        freed by a C library or is still in use. Its source was not found, and that
         case is not part of this test. Payloads sent to Secrets Manager are
         base64, which this scan does not search for."""
         # AddressSanitizer holds freed blocks in quarantine instead of

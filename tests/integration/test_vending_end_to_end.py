@@ -164,9 +164,10 @@ class VendingEndToEndTest(unittest.TestCase):
         self.assertEqual(len(self.env.proxy.assume_role_calls()), 2)
 
         for suffix in ("?access=admin", "/credentials?access=READ"):
-            refused = self.env.server.request("GET", path + suffix, headers=DELEGATION)
-            self.assertEqual(refused.status, 400, refused)
-            self.assertIn("access: must be 'read' or 'write'", refused.json()["error"]["message"])
+            rejected = self.env.server.request("GET", path + suffix, headers=DELEGATION)
+            self.assertEqual(rejected.status, 400, rejected)
+            self.assertIn("access: must be 'read' or 'write'",
+                          rejected.json()["error"]["message"])
 
     def test_thousand_loads_make_one_assume_role(self):
         location, metadata_location, _ = put_table_metadata(
